@@ -1,0 +1,86 @@
+# Matrix Calculus for Machine Learning and Beyond: the course-book's commands.
+#
+#   make book      set up .venv, then build the HTML book into _build/html
+#   make test      set up .venv, build the book strictly, run every test
+#
+# Every recipe runs under bash with -e -u -o pipefail, so a failing command
+# fails the target even when its output is piped.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+export PATH := $(BIN):$(PATH)
+
+# Which book to build (tests build small books elsewhere with the same recipe).
+BOOK ?= .
+# Notebooks that `make refresh` re-executes.
+NOTEBOOKS ?= $(wildcard lectures/*.ipynb solutions/*.ipynb)
+PORT ?= 8000
+
+.PHONY: help venv book test lint serve refresh clean distclean
+
+help:
+	@echo "make book      build the HTML book into _build/html (sets up .venv first)"
+	@echo "make test      build the book strictly and run every test"
+	@echo "make serve     build, then preview the book at http://127.0.0.1:$(PORT)/"
+	@echo "make refresh   re-execute notebooks in place: stored outputs and widget state"
+	@echo "               (NOTEBOOKS='lectures/01-....ipynb' for just some)"
+	@echo "make lint      ruff over the library, tests and tools"
+	@echo "make clean     remove _build;  make distclean  also removes .venv"
+
+# ---------------------------------------------------------------- environment
+
+$(VENV)/.installed: requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else \
+	  "Python 3.11 or newer is needed, found " + sys.version.split()[0] + \
+	  ": run make PYTHON=/path/to/python3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+# ---------------------------------------------------------------- the book
+
+# --all: re-read every page, so warnings from unchanged pages are not hidden.
+# -W --keep-going: report every warning, then fail.  Notebooks re-execute when
+# their code changes (jupyter-cache); the cache cannot see changes to lib/ or the
+# pinned packages, so it is dropped whenever those change.
+book: $(VENV)/.installed
+	@cache="$(BOOK)/_build/.jupyter_cache"; \
+	key=$$(cat requirements.txt $$(find lib -name '*.py' | LC_ALL=C sort) | sha256sum | cut -c1-16); \
+	if [ -d "$$cache" ] && [ "$$(cat "$$cache/matdiff-key" 2>/dev/null)" != "$$key" ]; then \
+	  echo "lib/ or requirements changed: re-executing every notebook"; rm -rf "$$cache"; \
+	fi
+	$(BIN)/jupyter-book build $(BOOK) --all --warningiserror --keep-going --builder html
+	@key=$$(cat requirements.txt $$(find lib -name '*.py' | LC_ALL=C sort) | sha256sum | cut -c1-16); \
+	mkdir -p "$(BOOK)/_build/.jupyter_cache" && echo "$$key" > "$(BOOK)/_build/.jupyter_cache/matdiff-key"
+
+serve: book
+	@echo "Serving the book at http://127.0.0.1:$(PORT)/ (Ctrl-C to stop)"
+	$(BIN)/python -m http.server $(PORT) --bind 127.0.0.1 --directory $(BOOK)/_build/html
+
+# ---------------------------------------------------------------- notebooks
+
+refresh: $(VENV)/.installed
+	$(BIN)/python tools/refresh.py $(NOTEBOOKS)
+
+# ---------------------------------------------------------------- tests
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check lib tests tools
+
+# The book is built first: several tests read the built pages.
+test: book lint
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf _build
+
+distclean: clean
+	rm -rf $(VENV)
