@@ -75,8 +75,8 @@ refresh: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(BIN)/ruff check lib tests tools
 
-# The book is built first: several tests read the built pages.
-test: book lint
+# Lint first (fast); the book is built before pytest because several tests read it.
+test: lint book
 	$(BIN)/python -m pytest
 
 clean:

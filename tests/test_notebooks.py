@@ -55,7 +55,8 @@ def test_executed_top_to_bottom_in_one_run(path):
     # notebook breaks the sequence.
     counts = [c["execution_count"] for c in code_cells(read_notebook(path))]
     assert counts == list(range(1, len(counts) + 1)), (
-        f"{path.name}: execution counts {counts}; run `make refresh NOTEBOOKS={path.relative_to(ROOT)}`")
+        f"{path.name}: execution counts {counts}; "
+        f"run `make refresh NOTEBOOKS={path.relative_to(ROOT)}`")
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
@@ -102,7 +103,8 @@ def test_math_uses_no_book_only_macros(path):
     # shows up as an error in the notebook.  (\vec is standard LaTeX but means an
     # arrow, not the book's vec.)
     macros = book_config()["sphinx"]["config"]["mathjax3_config"]["tex"]["macros"]
-    pattern = re.compile(r"\\(" + "|".join(sorted(macros, key=len, reverse=True)) + r")(?![A-Za-z])")
+    names = "|".join(sorted(macros, key=len, reverse=True))
+    pattern = re.compile(r"\\(" + names + r")(?![A-Za-z])")
     for i, cell in enumerate(read_notebook(path)["cells"], start=1):
         if cell["cell_type"] == "markdown":
             found = pattern.findall(source(cell))
