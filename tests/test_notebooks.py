@@ -147,5 +147,13 @@ def test_randomness_is_seeded(path):
 
 
 @pytest.mark.parametrize("path", LECTURES, ids=lecture_ids)
-def test_lecture_file_names_follow_the_convention(path):
+def test_lecture_file_name_and_title_agree(path):
+    # Lectures are numbered in their titles (the book does not number chapters,
+    # so a missing lecture cannot shift the others), and exercises by lecture.
     assert re.fullmatch(r"\d\d-[a-z0-9-]+\.ipynb", path.name)
+    number = int(path.name[:2])
+    nb = read_notebook(path)
+    assert source(nb["cells"][0]).startswith(f"# Lecture {number}: ")
+    markdown = "\n".join(source(c) for c in nb["cells"] if c["cell_type"] == "markdown")
+    for label in re.findall(r"^### Exercise (\d+)\.\d+", markdown, flags=re.M):
+        assert int(label) == number, f"{path.name}: Exercise {label}.x in Lecture {number}"
