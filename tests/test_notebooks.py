@@ -71,8 +71,20 @@ def test_stored_outputs_are_clean(path):
             text = str(out.get("text", "")) + str(out.get("data", {}).get("text/plain", ""))
             assert not re.search(r"\bat 0x[0-9a-f]+", text), f"{where} prints a memory address"
             assert not machine_paths.search(text), f"{where} prints a path of this machine"
-            assert not re.search(r"\[<matplotlib\.", text), (
-                f"{where} prints a matplotlib object: end the plotting line with ';'")
+            assert not re.search(r"<matplotlib\.", text), (
+                f"{where} prints a matplotlib object: end the cell with plt.show()")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
+def test_cells_do_not_rely_on_a_trailing_semicolon(path):
+    # nbval executes cells with store_history=False, and IPython then checks a
+    # stale history entry for the ';', so the value is displayed anyway (for
+    # example "<matplotlib.legend.Legend at 0x...>") and the stored output no longer
+    # matches.  End a figure cell with plt.show() instead.
+    for i, cell in enumerate(code_cells(read_notebook(path)), start=1):
+        lines = [l for l in source(cell).rstrip().splitlines() if l.strip()]
+        if lines and lines[-1].split("#")[0].rstrip().endswith(";"):
+            pytest.fail(f"{path.name}, code cell {i} ends with ';': end it with plt.show()")
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
