@@ -11,7 +11,9 @@ MODULES = sorted(name for _, name, _ in pkgutil.iter_modules(matdiff.__path__, "
 
 
 def test_every_module_is_found():
-    assert {"matdiff.check", "matdiff.kron", "matdiff.newton"} <= set(MODULES)
+    mine = {"matdiff.adjoint", "matdiff.check", "matdiff.cookbook", "matdiff.kron",
+            "matdiff.newton"}
+    assert mine <= set(MODULES)
 
 
 @pytest.mark.parametrize("name", MODULES)
