@@ -22,8 +22,8 @@ are not differentiable functions of ``A``, so every routine here raises
 returning a meaningless number; the tolerances ``gap_tol`` and ``defect_tol``
 say how close is too close.
 
-Conventions
------------
+The conventions used throughout:
+
 - ``eigh_*`` routines take a symmetric (Hermitian) ``A`` and number its
   eigenvalues in ascending order, as :func:`numpy.linalg.eigh` does; ``eig_*``
   routines take any square ``A`` and number its eigenvalues in the order of

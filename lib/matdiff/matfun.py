@@ -117,14 +117,14 @@ def _matrix_pair(A, E):
 # divided differences in an eigenbasis
 
 
-def _diagonalize(A):
-    """Eigenvalues, eigenvectors and the inverse of the eigenvector matrix.
+def _diagonalize(A, hermitian):
+    """Eigenvalues, eigenvectors, the inverse of the eigenvector matrix, its condition number.
 
     Hermitian A gets an orthonormal basis (V^-1 = V^H).  Otherwise the basis
     may be ill-conditioned: results lose about log10(cond(V)) digits, and a
     numerically singular V (a defective A) is refused.
     """
-    if np.allclose(A, A.conj().T, rtol=0, atol=1e-14 * np.max(np.abs(A))):
+    if hermitian:
         lam, V = np.linalg.eigh((A + A.conj().T) / 2)
         return lam, V, V.conj().T, 1.0
     lam, V = np.linalg.eig(A)
@@ -161,8 +161,8 @@ def _scalar_derivative(f):
     return derivative
 
 
-def _eigenbasis_frechet(scalar, derivative, A, E):
-    lam, V, Vinv, cond = _diagonalize(A)
+def _eigenbasis_frechet(scalar, derivative, A, E, hermitian):
+    lam, V, Vinv, cond = _diagonalize(A, hermitian)
     G = _divided_differences(scalar, derivative, lam)
     L = V @ (G * (Vinv @ E @ V)) @ Vinv
     return _real_if_negligible(L, 100 * _EPS * cond, A, E)
@@ -236,7 +236,7 @@ def daleckii_krein(f, A, E, *, fprime: Callable | None = None):
         derivative = _scalar_derivative(f)
     if fprime is not None:
         derivative = _scalar_callable(fprime, "fprime")
-    return _eigenbasis_frechet(scalar, derivative, A, E)
+    return _eigenbasis_frechet(scalar, derivative, A, E, hermitian=True)
 
 
 # ----------------------------------------------------------------------------
@@ -324,7 +324,8 @@ def frechet(f, A, E, *, scalar: bool | None = None):
         if scalar is None:
             scalar = isinstance(f, np.ufunc)
         if scalar:
-            return _eigenbasis_frechet(f, _scalar_derivative(f), A, E)
+            hermitian = np.array_equal(A, A.conj().T)
+            return _eigenbasis_frechet(f, _scalar_derivative(f), A, E, hermitian)
         matrix_function = f
 
     n = A.shape[0]
@@ -572,6 +573,6 @@ def expm_eig(A):
     True
     """
     A = _as_square(A)
-    lam, V, Vinv, _ = _diagonalize(A)
+    lam, V, Vinv, _ = _diagonalize(A, hermitian=np.array_equal(A, A.conj().T))
     X = (V * np.exp(lam)) @ Vinv
     return X.real if not np.iscomplexobj(A) else X
