@@ -245,3 +245,23 @@ def test_transposed_gradients_are_recognised(seed, shape):
     if len(shape) == 2:
         r = check_gradient(f, lambda X: (C.T * np.cos(C.T * X)).T, X, rng=rng)
         assert r.mistake == "transpose", r.diagnosis
+
+
+@pytest.mark.parametrize("seed", [1, 2, 4, 5, 6, 7])   # seeds with a complex pair
+def test_a_tableau_that_agrees_with_itself_on_a_wrong_value_is_not_trusted(seed):
+    # Im(lambda) of a real matrix with large entries and a nearly merged complex
+    # pair: at Richardson's first (large) steps the pair merges, Im(lambda) is 0 on
+    # both sides, and the tableau agrees perfectly on 0.  An independent
+    # small-step difference exposes it; the check must not call a right gradient
+    # wrong (seed 4 once did, blaming a "symmetric-only" formula).
+    from matdiff import eig
+
+    rng = np.random.default_rng(seed)
+    B = 100 * np.eye(3) + rng.standard_normal((3, 3))
+    eigenvalues = np.sort(np.linalg.eigvals(B))
+    assert np.max(eigenvalues.imag) > 0
+    k = int(np.argmax(eigenvalues.imag))
+    f = lambda X: np.max(np.linalg.eigvals(X).imag)  # noqa: E731
+    grad = lambda X: -np.imag(eig.eig_value_gradient(X, k=k))  # noqa: E731
+    assert check_gradient(f, grad, B, rng=seed).ok
+    assert not check_gradient(f, lambda X: 2 * grad(X), B, rng=seed).ok

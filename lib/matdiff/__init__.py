@@ -22,16 +22,35 @@ newton
     of the iterates.
 adjoint
     Gradients through a linear system A(p) x = b(p) with one extra solve.
+eig
+    Derivatives of eigenvalues and eigenvectors, with clear errors at repeated
+    eigenvalues.
+matfun
+    Matrix functions and their Frechet derivatives.
 cookbook
     The registry of machine-checked derivative identities.
 widgets
     Interactive figures that keep working on a static web page.
 """
 
-from . import cookbook, widgets
+from . import cookbook, eig, matfun, widgets
 from .adjoint import AdjointResult, adjoint_gradient, chain_matrix, chain_matrix_derivative
 from .check import CheckResult, DerivativeCheckError, check_derivative, check_gradient
 from .cookbook import IDENTITIES, Identity, check_identity
+from .eig import (
+    DefectiveEigenvalueError,
+    EigenvalueGapError,
+    eig_value_derivative,
+    eig_value_gradient,
+    eigh2x2,
+    eigh2x2_jacobian,
+    eigh_value_derivative,
+    eigh_value_expansion,
+    eigh_value_gradient,
+    eigh_vector,
+    eigh_vector_derivative,
+    eigh_vector_vjp,
+)
 from .finite_differences import (
     METHODS,
     Stencil,
@@ -41,6 +60,14 @@ from .finite_differences import (
     stencil_weights,
 )
 from .kron import commutation_matrix, operator_matrix, sylvester_operator, unvec, vec
+from .matfun import (
+    MATRIX_FUNCTIONS,
+    daleckii_krein,
+    expm_eig,
+    frechet,
+    sqrtm_frechet,
+    sqrtm_newton,
+)
 from .newton import (
     EigenNewtonResult,
     NewtonResult,
@@ -54,11 +81,14 @@ __version__ = "0.1.0"
 
 __all__ = [
     "IDENTITIES",
+    "MATRIX_FUNCTIONS",
     "METHODS",
     "AdjointResult",
     "CheckResult",
+    "DefectiveEigenvalueError",
     "DerivativeCheckError",
     "EigenNewtonResult",
+    "EigenvalueGapError",
     "Identity",
     "NewtonResult",
     "Stencil",
@@ -70,14 +100,31 @@ __all__ = [
     "check_identity",
     "commutation_matrix",
     "cookbook",
+    "daleckii_krein",
+    "eig",
+    "eig_value_derivative",
+    "eig_value_gradient",
+    "eigh2x2",
+    "eigh2x2_jacobian",
+    "eigh_value_derivative",
+    "eigh_value_expansion",
+    "eigh_value_gradient",
+    "eigh_vector",
+    "eigh_vector_derivative",
+    "eigh_vector_vjp",
+    "expm_eig",
     "fd_derivative",
     "fd_gradient",
     "fd_jacobian",
+    "frechet",
+    "matfun",
     "newton",
     "newton_eigenvalue",
     "newton_minimize",
     "newton_nonlinear_eigenvalue",
     "operator_matrix",
+    "sqrtm_frechet",
+    "sqrtm_newton",
     "stencil_weights",
     "sylvester_operator",
     "unvec",

@@ -215,20 +215,51 @@ def _richardson(f, x, dx, h):
     Returns the best estimate and an estimate of its error (max-norm).  The
     central difference has an error series in even powers of h, so combining
     steps h and h/c eliminates the h^2 term, then the h^4 term, and so on (a
-    Neville tableau); the entry whose neighbours agree best wins.  A first
-    step that is too large for f (a singularity or a fast oscillation within
-    reach) shows up as a poor error estimate, and the tableau is restarted from
-    a step ten times smaller; the best of the attempts is returned.
+    Neville tableau); the entry whose neighbours agree best wins.
+
+    A first step too large for f (a singularity, a branch change, a fast
+    oscillation within reach) shows up in one of two ways: a poor error
+    estimate, or a tableau that agrees with itself on a wrong value (two complex
+    eigenvalues that merge at every large step give Im(lambda) = 0 exactly).  To
+    catch the second, every attempt is compared with an independent central
+    difference at a small step; a disagreement counts as error.  Either way the
+    tableau is restarted from a step ten times smaller, and the best attempt is
+    returned.
     """
+    probe, allowance = _probe(f, x, dx)
     best, best_err = None, math.inf
     for _ in range(_RESTARTS):
         value, err = _ridders(f, x, dx, h)
+        if probe is not None:
+            err = max(err, _norm(value - probe) - allowance(value))
         if err < best_err:
             best, best_err = value, err
         if best_err <= 1e-10 * _norm(best):
             break
         h /= 10
     return best, best_err
+
+
+def _probe(f, x, dx):
+    """A central difference at the usual small step, and how far Richardson may differ.
+
+    Its error is truncation (relative ~ eps^(2/3) for well-scaled f, but far
+    more near a branch point) plus roundoff ~ eps |f| / h.  The probe is there
+    to catch gross failures of the tableau (a wrong value it agrees with
+    itself on), not to second-guess an accurate one, so only a disagreement
+    beyond 1e-3 relative (plus a generous multiple of the roundoff) counts.
+    """
+    h = _scaled_step("central", x, dx)
+    try:
+        with np.errstate(all="ignore"):
+            fx = _evaluate(f, x)
+            probe = _central(f, x, dx, h)
+    except (ValueError, ArithmeticError, np.linalg.LinAlgError):
+        return None, None
+    if not (np.all(np.isfinite(probe)) and np.all(np.isfinite(fx))):
+        return None, None
+    roundoff = 1e3 * _EPS * max(_norm(fx), _norm(probe) * h) / h
+    return probe, lambda value: 1e-3 * max(_norm(value), _norm(probe)) + roundoff
 
 
 def _ridders(f, x, dx, h):
