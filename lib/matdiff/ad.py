@@ -410,16 +410,25 @@ def _broadcast(t, out):
     return t if np.shape(t) == np.shape(out) else np.broadcast_to(t, np.shape(out))
 
 
-def _elementwise(op, slope):
-    """Register both rules of an elementwise function from its slope f'(x).
+def _elementwise(name, ufunc, slope, doc):
+    """An elementwise primitive from a NumPy function and its slope ``slope(y, x) = f'(x)``.
 
     The Jacobian is diagonal, hence self-adjoint: pushing forward and pulling
     back are the same multiplication by f'(x).
     """
+    def fun(x):
+        return ufunc(x)
+
+    fun.__name__ = fun.__qualname__ = name
+    fun.__doc__ = doc
+    op = primitive(fun)
+
     def rule(v, y, x):
         return v * slope(y, x)
+
     defvjp(op, rule)
     defjvp(op, rule)
+    return op
 
 
 # ---------------------------------------------------------------- arithmetic
@@ -491,62 +500,15 @@ defjvp(power, lambda da, out, a, b: _broadcast(da * b * np.power(a, b - 1), out)
        lambda db, out, a, b: _broadcast(db * out * _log_base(a), out))
 
 
-@primitive
-def negative(x):
-    """``-x``."""
-    return np.negative(x)
-
-
-@primitive
-def exp(x):
-    """Elementwise ``e**x``."""
-    return np.exp(x)
-
-
-@primitive
-def log(x):
-    """Elementwise natural logarithm."""
-    return np.log(x)
-
-
-@primitive
-def tanh(x):
-    """Elementwise hyperbolic tangent."""
-    return np.tanh(x)
-
-
-@primitive
-def sin(x):
-    """Elementwise sine."""
-    return np.sin(x)
-
-
-@primitive
-def cos(x):
-    """Elementwise cosine."""
-    return np.cos(x)
-
-
-@primitive
-def sqrt(x):
-    """Elementwise square root."""
-    return np.sqrt(x)
-
-
-@primitive
-def abs(x):  # shadows the builtin on purpose, as numpy.abs
-    """Elementwise absolute value (its slope at 0 is taken to be 0)."""
-    return np.abs(x)
-
-
-_elementwise(negative, lambda y, x: -1.0)
-_elementwise(exp, lambda y, x: y)
-_elementwise(log, lambda y, x: 1 / x)
-_elementwise(tanh, lambda y, x: 1 - y**2)
-_elementwise(sin, lambda y, x: np.cos(x))
-_elementwise(cos, lambda y, x: -np.sin(x))
-_elementwise(sqrt, lambda y, x: 0.5 / y)
-_elementwise(abs, lambda y, x: np.sign(x))
+negative = _elementwise("negative", np.negative, lambda y, x: -1.0, "``-x``.")
+exp = _elementwise("exp", np.exp, lambda y, x: y, "Elementwise ``e**x``.")
+log = _elementwise("log", np.log, lambda y, x: 1 / x, "Elementwise natural logarithm.")
+tanh = _elementwise("tanh", np.tanh, lambda y, x: 1 - y**2, "Elementwise hyperbolic tangent.")
+sin = _elementwise("sin", np.sin, lambda y, x: np.cos(x), "Elementwise sine.")
+cos = _elementwise("cos", np.cos, lambda y, x: -np.sin(x), "Elementwise cosine.")
+sqrt = _elementwise("sqrt", np.sqrt, lambda y, x: 0.5 / y, "Elementwise square root.")
+abs = _elementwise("abs", np.abs, lambda y, x: np.sign(x),  # shadows the builtin, as numpy.abs
+                   "Elementwise absolute value (its slope at 0 is taken to be 0).")
 
 
 # ---------------------------------------------------------------- shapes and sums
