@@ -619,7 +619,7 @@ def _check_matmul(a, b):
 
 @primitive
 def matmul(a, b):
-    """``a @ b``: matrix-matrix, matrix-vector, vector-matrix or vector-vector."""
+    """``a @ b``: matrix-matrix, matrix-vector, vector-matrix, vector-vector, or stacks of these."""
     _check_matmul(a, b)
     return np.matmul(a, b)
 
