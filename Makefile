@@ -22,7 +22,7 @@ BOOK ?= .
 NOTEBOOKS ?= $(wildcard lectures/*.ipynb solutions/*.ipynb)
 PORT ?= 8000
 
-.PHONY: help venv book test lint serve refresh clean distclean
+.PHONY: help venv book test lint serve refresh bench clean distclean
 
 help:
 	@echo "make book      build the HTML book into _build/html (sets up .venv first)"
@@ -31,6 +31,7 @@ help:
 	@echo "make refresh   re-execute notebooks in place: stored outputs and widget state"
 	@echo "               (NOTEBOOKS='lectures/01-....ipynb' for just some)"
 	@echo "make lint      ruff over the library, tests and tools"
+	@echo "make bench     run the benchmarks bench/*.py: _build/bench/report.md and figures"
 	@echo "make clean     remove _build;  make distclean  also removes .venv"
 
 # ---------------------------------------------------------------- environment
@@ -78,6 +79,18 @@ lint: $(VENV)/.installed
 # Lint first (fast); the book is built before pytest because several tests read it.
 test: lint book
 	$(BIN)/python -m pytest
+
+# ---------------------------------------------------------------- benchmarks
+
+# Benchmarks are not tests (no timing assertions anywhere): each bench/<topic>.py
+# writes _build/bench/<topic>.md and figures _build/bench/<topic>-*.png; files
+# named bench/_*.py are helpers.  report.md joins the topics' reports.
+BENCH_SCRIPTS = $(filter-out bench/_%,$(sort $(wildcard bench/*.py)))
+
+bench: $(VENV)/.installed
+	rm -rf _build/bench && mkdir -p _build/bench
+	for script in $(BENCH_SCRIPTS); do echo "== $$script"; $(BIN)/python $$script; done
+	$(BIN)/python bench/_report.py
 
 clean:
 	rm -rf _build
