@@ -318,7 +318,8 @@ def grade_folder(folder, pset: ProblemSet, csv_path, *, results_dir=None, jobs: 
         except (OSError, ValueError, KeyError, TypeError):
             pass
         todo.append(path)
-    pset.references  # noqa: B018  (once, before the threads start)
+    pset.calls()
+    pset.references  # noqa: B018  (both once, before the threads start)
     progress = Progress(len(todo), stream)
     slots = list(range(jobs))
     slot_lock = threading.Lock()

@@ -234,7 +234,7 @@ class ProblemSet:
         need it.
         """
         if self._calls is None:
-            self._calls = {}
+            planned = {}
             for q in self.autograded:
                 seen, calls = set(), []
                 for group in self.groups[q.id]:
@@ -244,7 +244,8 @@ class ProblemSet:
                             if key not in seen:
                                 seen.add(key)
                                 calls.append(Call(f"{q.id}-{len(calls)}", name, tuple(args)))
-                self._calls[q.id] = calls
+                planned[q.id] = calls
+            self._calls = planned   # whole, so that threads never see it half built
         return self._calls
 
     def replays(self, qid: str, recorded: dict, missing: str) -> dict[str, Replay]:

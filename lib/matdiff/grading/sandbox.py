@@ -108,6 +108,8 @@ class Limits:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)!r}.")
 
 
+# Seconds the worker may take to start a kernel (nbclient's own limit is 60).
+STARTUP_TIMEOUT = 90
 # The worker's per-line and total budgets for what it sends back.
 MAX_LINE = 64 * 2**20
 MAX_STREAM = 512 * 2**20
@@ -222,11 +224,11 @@ def _inside(path: str, folder: str) -> bool:
     return os.path.commonpath([path, folder]) == folder
 
 
-def _cover(folder: str, keep: list[str]) -> None:
+def _cover(folder: str, keep: list[str], mode: str = "0755") -> None:
     """Mount an empty tmpfs over `folder`, then show only the `keep` paths inside it."""
     fds = [os.open(k, os.O_PATH | os.O_DIRECTORY) for k in keep]
     try:
-        _mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=64m")
+        _mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV, f"mode={mode},size=64m")
         for path, fd in zip(keep, fds):
             os.makedirs(path, mode=0o755, exist_ok=True)
             _mount(f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC)
@@ -264,12 +266,14 @@ def private_view(own: list[str], hide: list[str]) -> list[str]:
             if not _others_can_enter(ancestor):
                 covered.setdefault(ancestor, []).append(k)
                 break
-    for folder in ("/tmp", "/var/tmp", "/dev/shm"):
+    shared = ("/tmp", "/var/tmp", "/dev/shm")
+    for folder in shared:
         if os.path.isdir(folder) and not any(_inside(folder, c) for c in covered):
             covered.setdefault(folder, [])
     for folder in sorted(covered, key=len):
         inner = [k for k in keep if _inside(k, folder) and k != folder]
-        _cover(folder, inner)
+        # Shared temporary folders stay writable by all, as usual, but private.
+        _cover(folder, inner, "1777" if folder in shared else "0755")
         notes.append(f"covered {folder}, showing {inner}")
     return notes
 
@@ -497,14 +501,20 @@ def run(cells: list, calls: dict, limits: Limits | None = None, *, uid: int | No
     top = Path(tempfile.mkdtemp(prefix="matdiff-grade-", dir=workdir))
     os.chmod(top, 0o711)
     box, run_dir, log_path = top / "box", top / "run", top / "worker.log"
+    # The kernel's sockets are files whose paths must be short (about 100 bytes).
+    sockets = run_dir if len(str(run_dir)) <= 60 else Path(
+        tempfile.mkdtemp(prefix="mdk-", dir="/tmp"))
     attempts, setup_error = 0, None
     try:
         while attempts <= len(regions_order) + 1:
             attempts += 1
             _fresh_folder(box, uid, gid)
             _fresh_folder(run_dir, uid, gid)
+            if sockets != run_dir:
+                _fresh_folder(sockets, uid, gid)
             plan = {
-                "box": str(box), "run": str(run_dir), "uid": uid, "gid": gid,
+                "box": str(box), "run": str(run_dir), "sockets": str(sockets),
+                "uid": uid, "gid": gid,
                 "hide": [str(h) for h in hide], "limits": limits.__dict__,
                 "cells": [[region, source] for region, source in cells],
                 "skip": sorted(failed),
@@ -533,6 +543,8 @@ def run(cells: list, calls: dict, limits: Limits | None = None, *, uid: int | No
         if uid is not None:
             kill_user(uid, gid)
         shutil.rmtree(top, ignore_errors=True)
+        if sockets != run_dir:
+            shutil.rmtree(sockets, ignore_errors=True)
 
 
 class Cancelled(Exception):
@@ -554,15 +566,24 @@ def _attempt(plan, results, done, remaining, log_path, uid, cancel):
     reader = threading.Thread(target=_reader, args=(proc.stdout, events), daemon=True)
     reader.start()
     deadline = time.monotonic() + remaining
+    # The worker enforces the time limit of each cell, but it runs as the
+    # student's user, who can stop it: so the grader gives each region a budget
+    # of its own (its cells and its capture, each within the cell limit).
+    cell_limit = plan["limits"]["cell_timeout"]
+    code_cells: dict = {}
+    for region, source in plan["cells"]:
+        code_cells[region] = code_cells.get(region, 0) + bool(source.strip())
+    watchdog = time.monotonic() + STARTUP_TIMEOUT
     current, finished, error, kernels = None, False, None, []
     try:
         while True:
             if cancel is not None and cancel.is_set():
                 raise Cancelled
+            now = time.monotonic()
             try:
-                event = events.get(timeout=min(0.25, max(0.0, deadline - time.monotonic())))
+                event = events.get(timeout=max(0.0, min(0.25, deadline - now, watchdog - now)))
             except queue.Empty:
-                if time.monotonic() < deadline:
+                if time.monotonic() < min(deadline, watchdog):
                     continue
                 if current is not None:
                     results[current].status = "timeout"
@@ -581,6 +602,7 @@ def _attempt(plan, results, done, remaining, log_path, uid, cancel):
                 break
             if kind == "region":
                 current = region
+                watchdog = time.monotonic() + (code_cells.get(region, 0) + 1) * cell_limit + 15
             elif kind == "cell_error" and region is not None:
                 if len(results[region].errors) < 20:
                     results[region].errors.append(str(event.get("message", ""))[:300])

@@ -75,7 +75,8 @@ def _isolate(plan: dict) -> list[str]:
         except OSError:
             pass
         try:
-            notes += private_view([plan["box"], plan["run"]], plan["hide"])
+            notes += private_view(sorted({plan["box"], plan["run"], plan["sockets"]}),
+                                  plan["hide"])
         except OSError as err:
             notes.append(f"no private mount namespace ({err}); relying on permissions")
         try:
@@ -131,7 +132,7 @@ def _run(plan: dict, out) -> None:
     client.on_cell_error = lambda cell, cell_index, execute_reply: errors.append(
         execute_reply["content"])
     client.km = AsyncKernelManager(kernel_name="python3", transport="ipc",
-                                   ip=os.path.join(run_dir, "kernel"))
+                                   ip=os.path.join(plan["sockets"], "k"))
     try:
         client.start_new_kernel(cwd=box, env=dict(os.environ), stdin=open(os.devnull),
                                 stdout=open(os.devnull, "w"), stderr=open(os.devnull, "w"))
