@@ -21,10 +21,10 @@ import queue
 from pathlib import Path
 
 import pytest
-
 from matdiff.grading import sandbox
 from matdiff.grading.grader import grade_notebook
 from matdiff.grading.problemset import ProblemSet
+
 from tests.grading_course import RIGHT_Q1, RIGHT_Q2, make_course, submission
 
 LIMITS = sandbox.Limits(cell_timeout=8, total_timeout=150, memory=2**30,

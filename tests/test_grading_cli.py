@@ -16,11 +16,10 @@ import subprocess
 import sys
 import time
 import zipfile
-from pathlib import Path
 
 import pytest
-
 from matdiff.grading import sandbox
+
 from tests.conftest import ROOT
 from tests.grading_course import RIGHT_Q1, RIGHT_Q2, make_course, submission
 
@@ -188,15 +187,16 @@ def test_run_autograder_grades_in_a_gradescope_layout(bundle, tmp_path):
 
 NON_ROOT_UID = 65100
 
-WRAPPER = """\
+WRAPPER = f"""\
 import os, sys
-from matdiff.grading.sandbox import drop_privileges, private_view
+from matdiff.grading.boot import drop_privileges, private_view
+from matdiff.grading.sandbox import needed_paths
 work = sys.argv[1]
-private_view([work], [])          # (only so that this uid can reach the Python under /root)
-drop_privileges(%d, %d)
+private_view(needed_paths() + [work], [])   # (only so this uid reaches the Python in /root)
+drop_privileges({NON_ROOT_UID}, {NON_ROOT_UID})
 os.environ.update(HOME=work, TMPDIR=work)
 os.execv(sys.executable, [sys.executable, "-m", "matdiff.grading.cli", *sys.argv[2:]])
-""" % (NON_ROOT_UID, NON_ROOT_UID)
+"""
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to make a non-root user")

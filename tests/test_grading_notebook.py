@@ -11,7 +11,6 @@ import re
 
 import nbformat
 import pytest
-
 from matdiff.grading.cli import main as matdiff_main
 from matdiff.grading.cli import release
 from matdiff.grading.notebook import (
@@ -23,6 +22,7 @@ from matdiff.grading.notebook import (
 )
 from matdiff.grading.problemset import ProblemSet
 from matdiff.psets import pset1
+
 from tests.conftest import ROOT
 from tests.grading_course import HIDDEN, make_course, master_notebook
 

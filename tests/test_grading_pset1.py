@@ -15,10 +15,10 @@ import json
 
 import nbformat
 import pytest
-
 from matdiff.grading import sandbox
 from matdiff.grading.grader import grade_folder
 from matdiff.grading.problemset import ProblemSet
+
 from tests.conftest import ROOT
 
 MASTER = ROOT / "solutions" / "pset1.ipynb"

@@ -1,7 +1,7 @@
 """Sandboxed execution: run a submission in another process, user and folder, under limits.
 
 The grader never runs student code itself.  :func:`run` starts a *worker*
-process (:mod:`matdiff.grading.worker`) that
+process (:mod:`matdiff.grading.boot`, then :mod:`matdiff.grading.worker`) that
 
 1. when started as root: enters a private mount namespace (and, where allowed,
    a network namespace without network), in which the master solution and
@@ -14,8 +14,8 @@ process (:mod:`matdiff.grading.worker`) that
 3. when started as root: becomes an unprivileged user of its own (one uid per
    concurrent grading, so the process limit and the final clean-up concern
    only that grading), with no way back (no-new-privileges);
-4. runs the notebook's cells with nbclient in an empty folder, a kernel that
-   inherits all of the above, and a time limit per cell;
+4. starts a kernel, which inherits all of the above, in an empty folder, and
+   runs the notebook's cells in it with nbclient, with a time limit per cell;
 5. after each question's cells, has the kernel evaluate the question's
    answers on the grader's inputs (:mod:`matdiff.grading.capture`), reads the
    results at once, and streams them to the grader as ``.npy`` bytes on a
@@ -42,16 +42,13 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import ctypes
 import io
 import json
 import os
 import pwd
 import queue
-import resource
 import shutil
 import signal
-import stat
 import subprocess
 import sys
 import tempfile
@@ -62,8 +59,11 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["Cancelled", "Execution", "Limits", "RegionResult", "decode_npy", "kill_user", "run",
-           "sandbox_uid", "user_processes"]
+from . import boot
+from .boot import PR_SET_CHILD_SUBREAPER, prctl, user_processes
+
+__all__ = ["Cancelled", "Execution", "Limits", "RegionResult", "decode_npy", "kill_user",
+           "needed_paths", "run", "sandbox_uid", "user_processes"]
 
 # ----------------------------------------------------------------------------- settings
 
@@ -133,50 +133,7 @@ def sandbox_uid(slot: int) -> int | None:
                        "account uses. Set MATDIFF_SANDBOX_UID to the first of a free range.")
 
 
-# ----------------------------------------------------------------------------- OS helpers
-
-_libc = ctypes.CDLL(None, use_errno=True)
-CLONE_NEWNS, CLONE_NEWNET = 0x00020000, 0x40000000
-MS_NOSUID, MS_NODEV, MS_BIND, MS_REC, MS_PRIVATE = 2, 4, 4096, 16384, 1 << 18
-PR_SET_DUMPABLE, PR_SET_CHILD_SUBREAPER, PR_SET_NO_NEW_PRIVS = 4, 36, 38
-
-
-def _check(result: int, what: str) -> None:
-    if result != 0:
-        errno = ctypes.get_errno()
-        raise OSError(errno, f"{what}: {os.strerror(errno)}")
-
-
-def _encode(s):
-    return s.encode() if isinstance(s, str) else s
-
-
-def _mount(source, target, fstype, flags, data=None) -> None:
-    enc = _encode
-    _check(_libc.mount(enc(source), enc(target), enc(fstype), ctypes.c_ulong(flags),
-                       enc(data)), f"mount {target}")
-
-
-def _prctl(option: int, value: int) -> None:
-    _check(_libc.prctl(option, ctypes.c_ulong(value), 0, 0, 0), f"prctl {option}")
-
-
-def user_processes(uid: int) -> list[tuple[int, int, str]]:
-    """(pid, parent pid, state) of every process whose real uid is `uid`."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/status") as f:
-                fields = dict(line.split(":", 1) for line in f if ":" in line)
-        except OSError:
-            continue
-        if int(fields["Uid"].split()[0]) == uid:
-            found.append((int(entry), int(fields["PPid"].split()[0]),
-                          fields["State"].split()[0]))
-    return found
-
+# ----------------------------------------------------------------------------- processes
 
 def kill_user(uid: int, gid: int | None = None) -> None:
     """Kill every process of `uid` (root only), and reap the ones that were ours.
@@ -202,108 +159,18 @@ def kill_user(uid: int, gid: int | None = None) -> None:
     raise RuntimeError(f"processes of uid {uid} survive SIGKILL: {user_processes(uid)}")
 
 
-# ----------------------------------------------------------------------------- worker side
-
-
-def _others_can_enter(path: str) -> bool:
-    return bool(os.stat(path).st_mode & stat.S_IXOTH)
-
-
 def needed_paths() -> list[str]:
     """Folders the kernel must read: the interpreter, its libraries, matdiff."""
     import matdiff
 
-    paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,
-             os.path.dirname(os.path.realpath(sys.executable)),
-             os.path.dirname(os.path.dirname(os.path.realpath(matdiff.__file__)))}
-    paths |= {p for p in sys.path if os.path.isabs(p) and os.path.isdir(p)}
-    return sorted({os.path.realpath(p) for p in paths})
-
-
-def _inside(path: str, folder: str) -> bool:
-    return os.path.commonpath([path, folder]) == folder
-
-
-def _cover(folder: str, keep: list[str], mode: str = "0755") -> None:
-    """Mount an empty tmpfs over `folder`, then show only the `keep` paths inside it."""
-    fds = [os.open(k, os.O_PATH | os.O_DIRECTORY) for k in keep]
-    try:
-        _mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV, f"mode={mode},size=64m")
-        for path, fd in zip(keep, fds):
-            os.makedirs(path, mode=0o755, exist_ok=True)
-            _mount(f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC)
-    finally:
-        for fd in fds:
-            os.close(fd)
-
-
-def private_view(own: list[str], hide: list[str]) -> list[str]:
-    """Enter a mount namespace where `hide` is hidden and only what the kernel needs shows.
-
-    `own` are the sandbox's own folders (the empty working folder and the
-    runtime folder).  Returns notes on what was done; raises OSError when
-    namespaces are not allowed (as in an unprivileged container).
-    """
-    _check(_libc.unshare(CLONE_NEWNS), "unshare(CLONE_NEWNS)")
-    _mount(None, "/", None, MS_REC | MS_PRIVATE)
-    keep = needed_paths() + [os.path.realpath(p) for p in own]
-    notes = []
-    for h in hide:
-        h = os.path.realpath(h)
-        if not os.path.exists(h):
-            continue
-        if any(_inside(k, h) for k in keep):
-            notes.append(f"not hidden (it holds what the kernel needs): {h}")
-        elif os.path.isdir(h):
-            _mount("tmpfs", h, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=16k")
-        else:
-            _mount("/dev/null", h, None, MS_BIND)
-    covered = {}
-    for k in keep:
-        parts = Path(k).parts
-        for i in range(2, len(parts)):
-            ancestor = str(Path(*parts[:i]))
-            if not _others_can_enter(ancestor):
-                covered.setdefault(ancestor, []).append(k)
-                break
-    shared = ("/tmp", "/var/tmp", "/dev/shm")
-    for folder in shared:
-        if os.path.isdir(folder) and not any(_inside(folder, c) for c in covered):
-            covered.setdefault(folder, [])
-    for folder in sorted(covered, key=len):
-        inner = [k for k in keep if _inside(k, folder) and k != folder]
-        # Shared temporary folders stay writable by all, as usual, but private.
-        _cover(folder, inner, "1777" if folder in shared else "0755")
-        notes.append(f"covered {folder}, showing {inner}")
-    return notes
-
-
-def set_limits(limits: Limits, processes: int) -> None:
-    cpu = int(limits.total_timeout) + 30
-    for which, value in ((resource.RLIMIT_DATA, limits.memory),
-                         (resource.RLIMIT_AS, limits.address_space),
-                         (resource.RLIMIT_NPROC, processes),
-                         (resource.RLIMIT_FSIZE, limits.file_size),
-                         (resource.RLIMIT_NOFILE, limits.open_files),
-                         (resource.RLIMIT_CORE, 0)):
-        resource.setrlimit(which, (value, value))
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
-
-
-def drop_privileges(uid: int, gid: int) -> None:
-    """Become `uid` for good (root only)."""
-    os.setgroups([])
-    os.setresgid(gid, gid, gid)
-    os.setresuid(uid, uid, uid)
-    if os.getuid() != uid or os.geteuid() != uid:
-        raise RuntimeError("could not change user")
-    try:
-        os.setuid(0)
-    except PermissionError:
-        pass
-    else:
-        raise RuntimeError("the sandbox user could become root again")
-
+    prefixes = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix,
+                                              sys.base_exec_prefix)}
+    paths = prefixes | {os.path.dirname(os.path.realpath(sys.executable)),
+                        os.path.dirname(os.path.dirname(os.path.realpath(matdiff.__file__)))}
+    # Library folders only: not the grader's working folder, which sys.path may hold.
+    paths |= {os.path.realpath(p) for p in sys.path if os.path.isabs(p) and os.path.isdir(p)
+              and any(os.path.realpath(p).startswith(prefix + os.sep) for prefix in prefixes)}
+    return sorted(paths)
 
 # ----------------------------------------------------------------------------- answers
 
@@ -487,7 +354,7 @@ def run(cells: list, calls: dict, limits: Limits | None = None, *, uid: int | No
     if not _subreaper_set:
         # Orphaned sandbox processes come back to us, to be reaped promptly.
         with contextlib.suppress(OSError):
-            _prctl(PR_SET_CHILD_SUBREAPER, 1)
+            prctl(PR_SET_CHILD_SUBREAPER, 1)
         _subreaper_set = True
     if uid is not None:
         kill_user(uid, gid)   # leftovers of an interrupted earlier run
@@ -514,7 +381,7 @@ def run(cells: list, calls: dict, limits: Limits | None = None, *, uid: int | No
                 _fresh_folder(sockets, uid, gid)
             plan = {
                 "box": str(box), "run": str(run_dir), "sockets": str(sockets),
-                "uid": uid, "gid": gid,
+                "uid": uid, "gid": gid, "keep": needed_paths(),
                 "hide": [str(h) for h in hide], "limits": limits.__dict__,
                 "cells": [[region, source] for region, source in cells],
                 "skip": sorted(failed),
@@ -556,7 +423,7 @@ def _attempt(plan, results, done, remaining, log_path, uid, cancel):
     with open(log_path, "ab") as log:
         os.chmod(log_path, 0o600)
         proc = subprocess.Popen(
-            [sys.executable, "-I", "-m", "matdiff.grading.worker"],
+            [sys.executable, "-I", boot.__file__],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
             env=_worker_env(plan["box"], plan["run"]), cwd="/", close_fds=True,
             start_new_session=True)

@@ -1,12 +1,11 @@
-"""The sandbox worker: ``python -I -m matdiff.grading.worker``, started by the grader.
+"""The sandbox worker: runs a submission's cells in a kernel that is already isolated.
 
-It reads a plan (JSON) on stdin, isolates itself (see
-:mod:`matdiff.grading.sandbox`), then runs the submission's code cells with
-nbclient, one at a time, and after each question's cells has the kernel
-evaluate that question's answers.  It reports on its stdout, one JSON object
-per line:
+:mod:`matdiff.grading.boot` isolates the process and launches the kernel, then
+calls :func:`run`, which drives that kernel with nbclient, one cell at a time,
+and after each question's cells has the kernel evaluate that question's
+answers.  It reports on its stdout, one JSON object per line:
 
-``{"event": "kernel", "pid": ...}``            the kernel started
+``{"event": "kernel", "pid": ...}``            the kernel started (sent by boot)
 ``{"event": "region", "region": q}``           the cells of q start
 ``{"event": "cell_error", "region": q, ...}``  a cell of q raised (it goes on)
 ``{"event": "captured", "region": q, "answers": {...}}``  q's answers (.npy, base64)
@@ -15,7 +14,7 @@ per line:
 ``{"event": "done"}``                          every cell ran
 ``{"event": "setup_failed", "message": ...}``  the sandbox could not be set up
 
-The kernel inherits the worker's user, limits and namespace, but not this
+The kernel shares the worker's user, limits and namespace, but not this
 stdout: it writes to /dev/null, so nothing it does can forge a report.
 """
 
@@ -24,7 +23,8 @@ from __future__ import annotations
 import base64
 import json
 import os
-import sys
+
+__all__ = ["run"]
 
 
 def _emit(stream, **event) -> None:
@@ -54,58 +54,13 @@ def _read_file(path: str, limit: int) -> bytes | None:
         os.close(fd)
 
 
-def _isolate(plan: dict) -> list[str]:
-    from .sandbox import (
-        PR_SET_DUMPABLE,
-        PR_SET_NO_NEW_PRIVS,
-        Limits,
-        _prctl,
-        drop_privileges,
-        private_view,
-        set_limits,
-        user_processes,
-    )
-
-    limits = Limits(**plan["limits"])
-    notes = []
-    if os.geteuid() == 0 and plan["uid"] is not None:
-        try:
-            with open("/proc/self/oom_score_adj", "w") as f:
-                f.write("1000")   # under memory pressure, the sandbox goes first
-        except OSError:
-            pass
-        try:
-            notes += private_view(sorted({plan["box"], plan["run"], plan["sockets"]}),
-                                  plan["hide"])
-        except OSError as err:
-            notes.append(f"no private mount namespace ({err}); relying on permissions")
-        try:
-            from .sandbox import CLONE_NEWNET, _check, _libc
-            _check(_libc.unshare(CLONE_NEWNET), "unshare(CLONE_NEWNET)")
-            notes.append("no network")
-        except OSError as err:
-            notes.append(f"network left as is ({err})")
-        set_limits(limits, limits.processes)
-        drop_privileges(plan["uid"], plan["gid"])
-    else:
-        # Without root the process limit counts all of this user's processes.
-        set_limits(limits, limits.processes + len(user_processes(os.getuid())))
-    _prctl(PR_SET_DUMPABLE, 0)
-    _prctl(PR_SET_NO_NEW_PRIVS, 1)
-    executable = os.path.realpath(sys.executable)
-    if not os.access(executable, os.X_OK) or not os.access(os.__file__, os.R_OK):
-        raise RuntimeError(
-            f"the sandbox user (uid {os.getuid()}) cannot run {executable}: make the Python "
-            "environment readable by all users (chmod -R o+rX), or let the grader use mount "
-            "namespaces (run it as root outside an unprivileged container).")
-    return notes
-
-
-def _run(plan: dict, out) -> None:
+def run(plan: dict, out, kernel, connection_file: str) -> None:
+    """Run the plan's cells in `kernel` (a Popen) and report on `out`."""
     import nbformat
-    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_client.asynchronous import AsyncKernelClient
     from nbclient import NotebookClient
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
+    from nbclient.util import run_sync
 
     from .capture import capture_source
 
@@ -121,30 +76,34 @@ def _run(plan: dict, out) -> None:
         def handle_comm_msg(self, outs, msg, cell_index):
             return None
 
-    box, run_dir = plan["box"], plan["run"]
+    class KernelClient(AsyncKernelClient):
+        """A client of the kernel boot started: alive while its process is."""
+
+        async def is_alive(self):
+            return kernel.poll() is None
+
+        _async_is_alive = is_alive
+
+    run_dir = plan["run"]
     limits = plan["limits"]
     skip, capture = set(plan["skip"]), plan["capture"]
     nb = nbformat.v4.new_notebook()
     client = Client(nb, timeout=int(limits["cell_timeout"]), kernel_name="python3",
-                    allow_errors=True, record_timing=False, iopub_timeout=10,
-                    shutdown_kernel="immediate")
+                    allow_errors=True, record_timing=False, iopub_timeout=10)
     errors: list = []
     client.on_cell_error = lambda cell, cell_index, execute_reply: errors.append(
         execute_reply["content"])
-    client.km = AsyncKernelManager(kernel_name="python3", transport="ipc",
-                                   ip=os.path.join(plan["sockets"], "k"))
+    kc = KernelClient(connection_file=connection_file)
+    kc.load_connection_file()
+    kc.start_channels(hb=False)
     try:
-        client.start_new_kernel(cwd=box, env=dict(os.environ), stdin=open(os.devnull),
-                                stdout=open(os.devnull, "w"), stderr=open(os.devnull, "w"))
-        client.start_new_kernel_client()
+        run_sync(kc.wait_for_ready)(timeout=60)
     except Exception as err:
         _emit(out, event="setup_failed", message=f"the kernel did not start: "
                                                  f"{type(err).__name__}: {err}")
         return
-    provisioner = getattr(client.km, "provisioner", None)
-    pid = getattr(getattr(provisioner, "process", None), "pid", None)
-    if isinstance(pid, int):
-        _emit(out, event="kernel", pid=pid)
+    kc.allow_stdin = False
+    client.kc = kc
 
     def execute(source: str, region: str, store_history: bool = True) -> bool:
         cell = nbformat.v4.new_code_cell(source)
@@ -212,32 +171,3 @@ def _run(plan: dict, out) -> None:
         return
     _emit(out, event="done")   # the grader kills the kernel with everything else
 
-
-def main() -> int:
-    plan = json.loads(sys.stdin.buffer.read())
-    # The report goes to the original stdout; anything a library prints goes to the log.
-    out = os.fdopen(os.dup(1), "w", encoding="utf-8")
-    os.dup2(2, 1)
-    sys.stdout = sys.stderr
-    try:
-        notes = _isolate(plan)
-    except Exception as err:
-        _emit(out, event="setup_failed", message=f"{type(err).__name__}: {err}")
-        return 1
-    for note in notes:
-        print(f"sandbox: {note}", file=sys.stderr)
-    os.chdir(plan["box"])
-    os.umask(0o077)
-    try:
-        _run(plan, out)
-    except Exception as err:
-        # Whatever broke (the kernel could not start, a lost connection), the
-        # question in progress is lost; the grader decides what comes next.
-        print(f"worker: {type(err).__name__}: {err}", file=sys.stderr)
-        _emit(out, event="died", region=None)
-        return 1
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
