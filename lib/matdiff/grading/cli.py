@@ -114,7 +114,11 @@ def _cmd_grade(args) -> int:
     pset = _load(_course(args), args.pset)
     try:
         report = grade_notebook(Path(args.submission), pset, _limits(args))
-    except GraderError as err:
+    except Exception as err:   # GraderError, or a bug: results.json must still be written
+        if not isinstance(err, GraderError):
+            import traceback
+
+            traceback.print_exc()
         message = (f"The autograder failed: {err}. This is a problem of the grader, not of "
                    "your submission; your instructor has the details.")
         if args.out:

@@ -49,6 +49,7 @@ import pwd
 import queue
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -62,8 +63,8 @@ import numpy as np
 from . import boot
 from .boot import PR_SET_CHILD_SUBREAPER, prctl, user_processes
 
-__all__ = ["Cancelled", "Execution", "Limits", "RegionResult", "decode_npy", "kill_user",
-           "needed_paths", "run", "sandbox_uid", "user_processes"]
+__all__ = ["Cancelled", "Execution", "Limits", "RegionResult", "claim_uid", "decode_npy",
+           "kill_user", "needed_paths", "run", "sandbox_uid", "user_processes"]
 
 # ----------------------------------------------------------------------------- settings
 
@@ -120,17 +121,39 @@ MAX_ANSWER_BYTES = 64 * 2**20
 SANDBOX_UID = int(os.environ.get("MATDIFF_SANDBOX_UID", "65000"))
 
 
+SANDBOX_UIDS = 500
+
+
 def sandbox_uid(slot: int) -> int | None:
-    """The uid of concurrent grading number `slot`, or None when not running as root."""
+    """The uid preferred by concurrent grading number `slot`; None when not running as root."""
     if os.geteuid() != 0:
         return None
-    uid = SANDBOX_UID + slot
-    try:
-        name = pwd.getpwuid(uid).pw_name
-    except KeyError:
-        return uid
-    raise RuntimeError(f"uid {uid} belongs to the account {name!r}; the grader needs uids no "
-                       "account uses. Set MATDIFF_SANDBOX_UID to the first of a free range.")
+    return SANDBOX_UID + slot
+
+
+def claim_uid(preferred: int) -> tuple[int, socket.socket]:
+    """A sandbox uid no other grading uses now, from `preferred` up; and the lock holding it.
+
+    Two graders on one machine (two `matdiff grade` at once, say) must not share
+    a uid, or one's clean-up would kill the other's sandbox.  The lock is an
+    abstract Unix socket name, ``matdiff-sandbox-<uid>``: binding it is
+    exclusive, it vanishes with its holder, and it leaves no file behind.
+    """
+    for uid in range(preferred, SANDBOX_UID + SANDBOX_UIDS):
+        try:
+            pwd.getpwuid(uid)
+            continue   # a real account: never borrow it
+        except KeyError:
+            pass
+        lock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            lock.bind(f"\0matdiff-sandbox-{uid}")
+        except OSError:
+            lock.close()
+            continue
+        return uid, lock
+    raise RuntimeError(f"no free sandbox uid from {preferred} to {SANDBOX_UID + SANDBOX_UIDS}: "
+                       "set MATDIFF_SANDBOX_UID to the first of a free range of uids.")
 
 
 # ----------------------------------------------------------------------------- processes
@@ -333,7 +356,8 @@ def run(cells: list, calls: dict, limits: Limits | None = None, *, uid: int | No
         but not captured.
     limits : Limits, optional
     uid : int, optional
-        Sandbox user (the grader must be root); the gid is the same number.
+        Preferred sandbox user (the grader must be root): the first free uid
+        from there is used (see :func:`claim_uid`); the gid is the same number.
     hide : sequence of path
         Files and folders the submission must not see.
     workdir : path, optional
@@ -350,6 +374,9 @@ def run(cells: list, calls: dict, limits: Limits | None = None, *, uid: int | No
     limits = limits or Limits()
     start = time.monotonic()
     deadline = start + limits.total_timeout
+    lock = None
+    if uid is not None:
+        uid, lock = claim_uid(uid)
     gid = uid
     if not _subreaper_set:
         # Orphaned sandbox processes come back to us, to be reaped promptly.
@@ -412,6 +439,8 @@ def run(cells: list, calls: dict, limits: Limits | None = None, *, uid: int | No
         shutil.rmtree(top, ignore_errors=True)
         if sockets != run_dir:
             shutil.rmtree(sockets, ignore_errors=True)
+        if lock is not None:
+            lock.close()   # releases the uid
 
 
 class Cancelled(Exception):
