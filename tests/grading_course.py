@@ -1,0 +1,118 @@
+"""A tiny course for the grading tests: a two-question problem set 9, fast to execute.
+
+``make_course(tmp)`` writes ``solutions/pset9.ipynb`` (the master) and
+``tests/hidden/pset9.py`` (its hidden tests) under ``tmp``.  Question q1 asks
+for the derivative of X -> X^2 as an operator, q2 for a small array (the
+Kronecker product of a vector with itself); q3 is graded by hand.
+``submission(answers)`` builds a student notebook from code snippets, so each
+test states exactly what the student wrote.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+
+SETUP = "import numpy as np"
+
+Q1_SOLUTION = """\
+def d_square(X, dX):
+    # BEGIN SOLUTION
+    return dX @ X + X @ dX
+    # END SOLUTION"""
+
+Q2_SOLUTION = """\
+def outer_vec(v):
+    # BEGIN SOLUTION
+    return np.kron(v, v)
+    # END SOLUTION"""
+
+HIDDEN = '''\
+import numpy as np
+
+from matdiff.grading.compare import ArrayCheck, Case, DerivativeCheck
+from matdiff.grading.problemset import Group
+
+CHECKS = {
+    "d_square": DerivativeCheck(lambda X: X @ X),
+    "outer_vec": ArrayCheck(rtol=1e-12),
+}
+
+rng = np.random.default_rng(9)
+GROUPS = {
+    "q1": [
+        Group("square matrices", 1, [("d_square", Case((rng.standard_normal((n, n)),),
+                                                        f"a {n}x{n} X", seed=n))
+                                     for n in (2, 4)]),
+        Group("a 1x1 matrix", 1, [("d_square", Case((rng.standard_normal((1, 1)),), "1x1"))],
+              hint="A 1x1 matrix is a number."),
+    ],
+    "q2": [Group("vectors", 2, [("outer_vec", Case((rng.standard_normal(n),), f"n = {n}"))
+                                for n in (1, 3)])],
+}
+'''
+
+
+def _question(qid, title, points, autograded, names, text):
+    cell = nbformat.v4.new_markdown_cell(f"## {title}\n\n{text}")
+    cell.metadata["matdiff"] = {"question": {"id": qid, "title": title, "points": points,
+                                             "autograded": autograded, "names": names}}
+    return cell
+
+
+def master_notebook() -> nbformat.NotebookNode:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    nb.metadata["matdiff"] = {"pset": 9}
+    written = _question("q3", "Problem 3", 1, False, [], "Explain.")
+    written.source += ("\n\n<!-- BEGIN SOLUTION -->\nBecause.\n<!-- END SOLUTION -->"
+                       "\n\n<!-- BEGIN RUBRIC -->\n1 point: says why.\n<!-- END RUBRIC -->")
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# Problem set 9"),
+        nbformat.v4.new_code_cell(SETUP),
+        _question("q1", "Problem 1", 2, True, ["d_square"], "Differentiate X^2."),
+        nbformat.v4.new_code_cell(Q1_SOLUTION),
+        _question("q2", "Problem 2", 2, True, ["outer_vec"], "Return kron(v, v)."),
+        nbformat.v4.new_code_cell(Q2_SOLUTION),
+        written,
+    ]
+    return nb
+
+
+def make_course(root) -> Path:
+    root = Path(root)
+    (root / "solutions").mkdir(parents=True, exist_ok=True)
+    (root / "tests" / "hidden").mkdir(parents=True, exist_ok=True)
+    nbformat.write(master_notebook(), root / "solutions" / "pset9.ipynb")
+    (root / "tests" / "hidden" / "pset9.py").write_text(HIDDEN)
+    return root
+
+
+def submission(q1: str | None = None, q2: str | None = None, *, setup: str = SETUP,
+               extra: dict | None = None, pset: int = 9) -> bytes:
+    """A submission's bytes: the student edition with answers replaced by the given code.
+
+    `extra` maps a question id (or "preamble") to one more code cell appended
+    to that question's cells.
+    """
+    from matdiff.grading.notebook import student_edition
+
+    nb = student_edition(master_notebook())
+    nb.metadata["matdiff"]["pset"] = pset
+    codes = [c for c in nb.cells if c.cell_type == "code"]
+    codes[0].source = setup
+    if q1 is not None:
+        codes[1].source = q1
+    if q2 is not None:
+        codes[2].source = q2
+    # Insert from the bottom up, so that earlier positions stay put.
+    positions = {"preamble": 2, "q1": 4, "q2": 6, "q3": 7}
+    for region, source in sorted((extra or {}).items(), key=lambda kv: -positions[kv[0]]):
+        nb.cells.insert(positions[region], nbformat.v4.new_code_cell(source))
+    return nbformat.writes(nb).encode()
+
+
+RIGHT_Q1 = "def d_square(X, dX):\n    return dX @ X + X @ dX"
+RIGHT_Q2 = "def outer_vec(v):\n    return np.kron(v, v)"
