@@ -30,7 +30,7 @@ help:
 	@echo "make serve     build, then preview the book at http://127.0.0.1:$(PORT)/"
 	@echo "make refresh   re-execute notebooks in place: stored outputs and widget state"
 	@echo "               (NOTEBOOKS='lectures/01-....ipynb' for just some)"
-	@echo "make lint      ruff over the library, tests and tools"
+	@echo "make lint      ruff over the library, tests, tools and benchmarks"
 	@echo "make bench     run the benchmarks bench/*.py: _build/bench/report.md and figures"
 	@echo "make clean     remove _build;  make distclean  also removes .venv"
 
@@ -74,7 +74,7 @@ refresh: $(VENV)/.installed
 # ---------------------------------------------------------------- tests
 
 lint: $(VENV)/.installed
-	$(BIN)/ruff check lib tests tools
+	$(BIN)/ruff check lib tests tools bench
 
 # Lint first (fast); the book is built before pytest because several tests read it.
 test: lint book

@@ -29,11 +29,18 @@ matfun
     Matrix functions and their Frechet derivatives.
 cookbook
     The registry of machine-checked derivative identities.
+ad
+    Automatic differentiation: forward mode with dual numbers, reverse mode with
+    a tape of vector-Jacobian products, and custom rules.
+grading
+    Honest autograding of problem sets.
+psets
+    The public side of each problem set: functions, checks, public cases.
 widgets
     Interactive figures that keep working on a static web page.
 """
 
-from . import cookbook, eig, matfun, widgets
+from . import ad, cookbook, eig, grading, matfun, psets, widgets
 from .adjoint import AdjointResult, adjoint_gradient, chain_matrix, chain_matrix_derivative
 from .check import CheckResult, DerivativeCheckError, check_derivative, check_gradient
 from .cookbook import IDENTITIES, Identity, check_identity
@@ -92,6 +99,7 @@ __all__ = [
     "Identity",
     "NewtonResult",
     "Stencil",
+    "ad",
     "adjoint_gradient",
     "chain_matrix",
     "chain_matrix_derivative",
@@ -117,12 +125,14 @@ __all__ = [
     "fd_gradient",
     "fd_jacobian",
     "frechet",
+    "grading",
     "matfun",
     "newton",
     "newton_eigenvalue",
     "newton_minimize",
     "newton_nonlinear_eigenvalue",
     "operator_matrix",
+    "psets",
     "sqrtm_frechet",
     "sqrtm_newton",
     "stencil_weights",

@@ -3,15 +3,15 @@
 The problems' functions are defined here so that the notebook, its visible
 checks and the grader all use the same ones:
 
-============================  ================================================
-``quartic(x)``                :math:`(x^\\top x)^4` for a vector ``x``
-``cos_quadratic(x, A)``       :math:`\\cos(x^\\top A x)`
-``trace_fourth_power(A)``     :math:`\\operatorname{tr}(A^4)`
-``fourth_power(A)``           :math:`A^4`
-``axb(X, A, B)``              :math:`A X B`
+=====================================  =========================================
+``quartic(x)``                         :math:`(x^\\top x)^4` for a vector ``x``
+``cos_quadratic(x, A)``                :math:`\\cos(x^\\top A x)`
+``trace_fourth_power(A)``              :math:`\\operatorname{tr}(A^4)`
+``fourth_power(A)``                    :math:`A^4`
+``axb(X, A, B)``                       :math:`A X B`
 ``rank_one_solution(u, A_inv, v, b)``  :math:`(A + u v^\\top)^{-1} b`, the slow way
-``chain_costs_examples``      the worked examples of Problem 7
-============================  ================================================
+``chain_costs_examples``               the worked examples of Problem 7
+=====================================  =========================================
 
 Call ``check(question, *answers)`` under an answer to run its visible checks,
 for example ``check("q1", d_quartic)``.
