@@ -15,6 +15,12 @@ PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 export PATH := $(BIN):$(PATH)
+# One BLAS thread unless asked otherwise: on a small shared machine threaded BLAS
+# was seen to make 100x100 products 10-50x slower, and results (hence stored
+# outputs) can depend on the thread count.
+export OPENBLAS_NUM_THREADS ?= 1
+export OMP_NUM_THREADS ?= 1
+export MKL_NUM_THREADS ?= 1
 
 # Which book to build (tests build small books elsewhere with the same recipe).
 BOOK ?= .

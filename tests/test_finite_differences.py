@@ -303,3 +303,27 @@ def test_stencil_argument_errors():
         stencil_weights(["a", 1], 1)
     with pytest.raises(ValueError, match="finite"):
         stencil_weights([0.0, float("inf")], 1)
+
+
+@pytest.mark.parametrize(("method", "calls"), [("forward", 6), ("backward", 6), ("central", 11)])
+def test_gradients_and_jacobians_reuse_f_at_x(method, calls):
+    count = []
+
+    def f(x):
+        count.append(1)
+        return np.sum(np.sin(x))
+
+    fd_gradient(f, np.ones(5), method=method)
+    assert len(count) == calls          # n + 1 one-sided, 2n + 1 central
+    count.clear()
+    fd_jacobian(lambda x: np.sin(x) + 0 * f(x), np.ones(5), method=method)
+    assert len(count) == calls
+
+
+def test_gradient_and_jacobian_name_a_bad_method_or_step():
+    with pytest.raises(ValueError, match="method must be one of"):
+        fd_gradient(np.sum, np.ones(2), method="centred")
+    with pytest.raises(ValueError, match="method must be one of"):
+        fd_jacobian(np.sin, np.ones(2), method="centred")
+    with pytest.raises(ValueError, match="h must be a positive"):
+        fd_gradient(np.sum, np.ones(2), h=0.0)

@@ -180,29 +180,40 @@ def fd_derivative(
     >>> bool(np.allclose(df, 2 * A))
     True
     """
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}, got {method!r}.")
+    _check_method(method)
     x = _as_point(x)
     dx = _as_direction(dx, x)
-    if h is None:
-        h = _scaled_step(method, x, dx)
-    elif not (np.isscalar(h) and np.isreal(h) and h > 0 and np.isfinite(h)):
+    h = _scaled_step(method, x, dx) if h is None else _check_step(h)
+    return _scalar_or_array(_difference(f, x, dx, method, h))
+
+
+def _check_method(method):
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, got {method!r}.")
+
+
+def _check_step(h):
+    if not (np.isscalar(h) and np.isreal(h) and h > 0 and np.isfinite(h)):
         raise ValueError(f"h must be a positive finite number, got {h!r}.")
-    h = float(h)
+    return float(h)
 
+
+def _difference(f, x, dx, method, h, fx=None):
+    """The difference quotient itself, for validated arguments.
+
+    `fx`, when given, is f(x): gradients and Jacobians pass it so that forward
+    and backward differences cost one evaluation per coordinate, not two.
+    """
     if method == "richardson":
-        value, _ = _richardson(f, x, dx, h)
-        return _scalar_or_array(value)
+        return _richardson(f, x, dx, h)[0]
     if method == "complex-step":
-        return _scalar_or_array(_complex_step(f, x, dx, h))
-
-    if method == "forward":
-        value = (_evaluate(f, x + h * dx) - _evaluate(f, x)) / h
-    elif method == "backward":
-        value = (_evaluate(f, x) - _evaluate(f, x - h * dx)) / h
-    else:
-        value = (_evaluate(f, x + h * dx) - _evaluate(f, x - h * dx)) / (2 * h)
-    return _scalar_or_array(np.asarray(value))
+        return _complex_step(f, x, dx, h)
+    if method in ("forward", "backward"):
+        fx = _evaluate(f, x) if fx is None else fx
+        if method == "forward":
+            return np.asarray((_evaluate(f, x + h * dx) - fx) / h)
+        return np.asarray((fx - _evaluate(f, x - h * dx)) / h)
+    return np.asarray(_central(f, x, dx, h))
 
 
 def _central(f, x, dx, h):
@@ -329,7 +340,7 @@ def _basis(shape, k):
 
 def _coordinate_step(method, x, k, h):
     if h is not None:
-        return h
+        return _check_step(h)
     return _RELATIVE_STEP[method] * max(1.0, abs(x.reshape(-1, order="F")[k]))
 
 
@@ -359,7 +370,8 @@ def fd_gradient(f: Callable, x, *, method: str = "central", h: float | None = No
 
     Notes
     -----
-    Costs about ``2 * x.size`` evaluations of `f` with central differences:
+    Costs ``2 * x.size + 1`` evaluations of `f` with central differences
+    (``x.size + 1`` with forward or backward ones, which reuse ``f(x)``):
     the reason gradients by finite differences are expensive, and why
     reverse-mode differentiation matters.
 
@@ -371,6 +383,7 @@ def fd_gradient(f: Callable, x, *, method: str = "central", h: float | None = No
     >>> bool(np.allclose(g, (A + A.T) @ [1.0, -1.0]))
     True
     """
+    _check_method(method)
     x = _as_point(x)
     fx = _evaluate(f, x)
     if fx.size != 1:
@@ -381,7 +394,7 @@ def fd_gradient(f: Callable, x, *, method: str = "central", h: float | None = No
     grad = np.empty(x.size, dtype=np.result_type(x, float))
     for k in range(x.size):
         step = _coordinate_step(method, x, k, h)
-        grad[k] = np.asarray(fd_derivative(f, x, _basis(x.shape, k), method, step)).reshape(())
+        grad[k] = _difference(f, x, _basis(x.shape, k), method, step, fx).reshape(())
     return _scalar_or_array(grad.reshape(x.shape, order="F"))
 
 
@@ -418,12 +431,13 @@ def fd_jacobian(f: Callable, x, *, method: str = "central", h: float | None = No
     >>> bool(np.allclose(J, np.kron(np.eye(2), A)))      # vec(A X) = (I kron A) vec(X)
     True
     """
+    _check_method(method)
     x = _as_point(x)
     fx = _evaluate(f, x)
     columns = []
     for k in range(x.size):
         step = _coordinate_step(method, x, k, h)
-        column = np.asarray(fd_derivative(f, x, _basis(x.shape, k), method, step))
+        column = _difference(f, x, _basis(x.shape, k), method, step, fx)
         columns.append(column.reshape(-1, order="F"))
     if not columns:
         return np.zeros((fx.size, 0))
