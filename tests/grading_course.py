@@ -10,9 +10,11 @@ test states exactly what the student wrote.
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import nbformat
+from matdiff.grading import sandbox
 
 SETUP = "import numpy as np"
 
@@ -116,3 +118,32 @@ def submission(q1: str | None = None, q2: str | None = None, *, setup: str = SET
 
 RIGHT_Q1 = "def d_square(X, dX):\n    return dX @ X + X @ dX"
 RIGHT_Q2 = "def outer_vec(v):\n    return np.kron(v, v)"
+
+
+@contextlib.contextmanager
+def idle_sandbox_uids(slots=2):
+    """The sandbox uids of the first `slots` gradings that no grader holds now.
+
+    A process left under such a uid is a leak.  Another grading running on the
+    same machine at the same time (a second test run, say) holds its uid's lock,
+    and its processes and files are not ours: those uids are left out.  The
+    locks are held while the caller looks, so no grading can start under them.
+    """
+    held = []
+    try:
+        for slot in range(slots):
+            uid = sandbox.sandbox_uid(slot)
+            if uid is None:
+                continue
+            try:
+                claimed, lock = sandbox.claim_uid(uid)
+            except RuntimeError:
+                continue
+            if claimed != uid:
+                lock.close()
+                continue
+            held.append((uid, lock))
+        yield [uid for uid, _ in held]
+    finally:
+        for _, lock in held:
+            lock.close()

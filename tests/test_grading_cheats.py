@@ -25,7 +25,13 @@ from matdiff.grading import sandbox
 from matdiff.grading.grader import grade_notebook
 from matdiff.grading.problemset import ProblemSet
 
-from tests.grading_course import RIGHT_Q1, RIGHT_Q2, make_course, submission
+from tests.grading_course import (
+    RIGHT_Q1,
+    RIGHT_Q2,
+    idle_sandbox_uids,
+    make_course,
+    submission,
+)
 
 LIMITS = sandbox.Limits(cell_timeout=8, total_timeout=150, memory=2**30,
                         address_space=int(2.5 * 2**30), processes=64)
@@ -359,8 +365,8 @@ def test_the_hidden_files_were_there_to_steal_without_the_sandbox(graded):
 
 
 def test_the_machine_is_left_as_found(graded):
-    uids = {sandbox.sandbox_uid(slot) for slot in range(2)} - {None}
-    for uid in uids:
-        assert [p for p in sandbox.user_processes(uid) if p[2] != "Z"] == []
-    assert sandbox_files(uids) == []
+    with idle_sandbox_uids() as uids:
+        for uid in uids:
+            assert [p for p in sandbox.user_processes(uid) if p[2] != "Z"] == []
+        assert sandbox_files(uids) == []
     assert not list(Path("/tmp").glob("matdiff-grade-*"))

@@ -21,7 +21,7 @@ import pytest
 from matdiff.grading import sandbox
 
 from tests.conftest import ROOT
-from tests.grading_course import RIGHT_Q1, RIGHT_Q2, make_course, submission
+from tests.grading_course import RIGHT_Q1, RIGHT_Q2, idle_sandbox_uids, make_course, submission
 
 MATDIFF = [sys.executable, "-m", "matdiff.grading.cli"]
 FAST = ["--cell-timeout", "20", "--timeout", "120"]
@@ -105,8 +105,9 @@ def test_grade_all_can_be_interrupted_and_resumed(course, tmp_path):
     lines = csv_path.read_text().splitlines()
     assert lines[0] == "submission,score,max_score,q1,q2" and len(lines) == 5
     assert sorted(line.split(",")[1] for line in lines[1:]) == ["2", "2", "4", "4"]
-    for uid in {sandbox.sandbox_uid(s) for s in range(2)} - {None}:
-        assert [p for p in sandbox.user_processes(uid) if p[2] != "Z"] == []
+    with idle_sandbox_uids() as uids:
+        for uid in uids:
+            assert [p for p in sandbox.user_processes(uid) if p[2] != "Z"] == []
 
 
 def test_the_progress_bar_draws_on_a_terminal():

@@ -20,6 +20,7 @@ from matdiff.grading.grader import grade_folder
 from matdiff.grading.problemset import ProblemSet
 
 from tests.conftest import ROOT
+from tests.grading_course import idle_sandbox_uids
 
 MASTER = ROOT / "solutions" / "pset1.ipynb"
 EDITION = ROOT / "psets" / "pset1.ipynb"
@@ -255,7 +256,6 @@ def test_a_rerun_regrades_only_what_changed(graded):
 
 
 def test_no_sandbox_process_or_folder_is_left_behind(graded):
-    for slot in range(2):
-        uid = sandbox.sandbox_uid(slot)
-        if uid is not None:
+    with idle_sandbox_uids() as uids:
+        for uid in uids:
             assert [p for p in sandbox.user_processes(uid) if p[2] != "Z"] == []
