@@ -21,8 +21,11 @@ BOOK ?= .
 # Notebooks that `make refresh` re-executes.
 NOTEBOOKS ?= $(wildcard lectures/*.ipynb solutions/*.ipynb)
 PORT ?= 8000
+# The browser the tests drive (Debian's package; `make test` installs it if missing).
+CHROMIUM ?= /usr/bin/chromium
+export CHROMIUM
 
-.PHONY: help venv book test lint serve refresh clean distclean
+.PHONY: help venv assets chromium book test lint serve refresh clean distclean
 
 help:
 	@echo "make book      build the HTML book into _build/html (sets up .venv first)"
@@ -31,7 +34,8 @@ help:
 	@echo "make refresh   re-execute notebooks in place: stored outputs and widget state"
 	@echo "               (NOTEBOOKS='lectures/01-....ipynb' for just some)"
 	@echo "make lint      ruff over the library, tests and tools"
-	@echo "make clean     remove _build;  make distclean  also removes .venv"
+	@echo "make chromium  install Debian's chromium for the browser tests, if missing"
+	@echo "make clean     remove _build;  make distclean  also removes .venv, node_modules"
 
 # ---------------------------------------------------------------- environment
 
@@ -45,13 +49,40 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 
 venv: $(VENV)/.installed
 
+# The book serves MathJax and the widget manager itself, so it works offline:
+# package.json and package-lock.json pin them, `npm ci` installs them into
+# node_modules/, and tools/offline_assets.py copies them into the built book.
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "The book needs Node.js and npm for its offline \
+	  MathJax and widgets (Debian: apt-get install nodejs npm)." >&2; exit 1; }
+	npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
+
+assets: node_modules/.installed
+
+# Headless Chromium for the browser tests.  As root (as in CI) a missing one is
+# installed with apt-get; otherwise with `sudo -n` if that needs no password;
+# otherwise make stops and says what to do.  CHROMIUM=/path/to/chrome uses another.
+chromium:
+	@if [ -x "$(CHROMIUM)" ]; then exit 0; fi; \
+	if [ "$(CHROMIUM)" != /usr/bin/chromium ]; then \
+	  echo "CHROMIUM=$(CHROMIUM) is not an executable file." >&2; exit 1; fi; \
+	if [ "$$(id -u)" = 0 ]; then sudo=; \
+	elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then sudo="sudo -n"; \
+	else echo "The browser tests need Chromium, and /usr/bin/chromium is missing." >&2; \
+	  echo "Install it (sudo apt-get install chromium), or run make as root, or set" >&2; \
+	  echo "CHROMIUM=/path/to/chromium-or-chrome." >&2; exit 1; fi; \
+	echo "Installing Debian's chromium for the browser tests"; \
+	$$sudo apt-get update -qq && \
+	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium
+
 # ---------------------------------------------------------------- the book
 
 # --all: re-read every page, so warnings from unchanged pages are not hidden.
 # -W --keep-going: report every warning, then fail.  Notebooks re-execute when
 # their code changes (jupyter-cache); the cache cannot see changes to lib/ or the
 # pinned packages, so it is dropped whenever those change.
-book: $(VENV)/.installed
+book: $(VENV)/.installed node_modules/.installed
 	@cache="$(BOOK)/_build/.jupyter_cache"; \
 	key=$$(cat requirements.txt $$(find lib -name '*.py' | LC_ALL=C sort) | sha256sum | cut -c1-16); \
 	if [ -d "$$cache" ] && [ "$$(cat "$$cache/matdiff-key" 2>/dev/null)" != "$$key" ]; then \
@@ -75,12 +106,13 @@ refresh: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(BIN)/ruff check lib tests tools
 
-# Lint first (fast); the book is built before pytest because several tests read it.
-test: lint book
+# Lint first (fast); the book is built before pytest because several tests read
+# it, and the browser tests open it in Chromium.
+test: lint book chromium
 	$(BIN)/python -m pytest
 
 clean:
 	rm -rf _build
 
 distclean: clean
-	rm -rf $(VENV)
+	rm -rf $(VENV) node_modules
