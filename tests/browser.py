@@ -213,10 +213,14 @@ _FACTS_JS = r"""
     text: clone.textContent,
     displayMath: document.querySelectorAll('div.math').length,
     displayTypeset: document.querySelectorAll('div.math mjx-container[display="true"]').length,
+    // Including any MathJax found outside Sphinx's math blocks (stray $$ in text).
+    displayTypesetAll: article.querySelectorAll('mjx-container[display="true"]').length,
     inlineMath: document.querySelectorAll('span.math').length,
     inlineTypeset: document.querySelectorAll('span.math mjx-container').length,
-    mathErrors: [...document.querySelectorAll('mjx-merror')].map(e => e.textContent),
-    undefinedMacros: [...document.querySelectorAll('mjx-container mjx-mtext')]
+    mathErrors: [...document.querySelectorAll('mjx-merror')]
+        .map(e => e.getAttribute('data-mjx-error') || e.textContent),
+    // MathJax shows an undefined \macro as red text (read from its MathML copy).
+    undefinedMacros: [...document.querySelectorAll('mjx-assistive-mml mtext[mathcolor="red"]')]
         .map(e => e.textContent).filter(t => /^\\[A-Za-z]+$/.test(t)),
     images: images,
     widgetViews: views.length,
@@ -297,11 +301,11 @@ def check_math(report, facts, expected, exact):
     if facts["inlineTypeset"] != facts["inlineMath"]:
         report.add("math", f"{facts['inlineMath'] - facts['inlineTypeset']} of "
                            f"{facts['inlineMath']} inline equations were not typeset")
-    if exact and facts["displayTypeset"] != expected:
-        report.add("math", f"{facts['displayTypeset']} display equations typeset, "
-                           f"but the source has {expected}")
-    if not exact and facts["displayTypeset"] < expected:
-        report.add("math", f"{facts['displayTypeset']} display equations typeset, "
+    typeset = facts["displayTypesetAll"]
+    if exact and typeset != expected:
+        report.add("math", f"{typeset} display equations typeset, but the source has {expected}")
+    if not exact and typeset < expected:
+        report.add("math", f"{typeset} display equations typeset, "
                            f"but the source has at least {expected}")
     for raw in sorted(set(RAW_TEX.findall(facts["text"]))):
         where = facts["text"].find(raw)
@@ -438,12 +442,13 @@ _OVERFLOW_JS = r"""
   }
   document.querySelectorAll('div.math mjx-container[display="true"]').forEach((c, i) => {
     const box = c.closest('div.math');
-    const scrolls = ['auto', 'scroll'].includes(getComputedStyle(c).overflowX)
-                    || ['auto', 'scroll'].includes(getComputedStyle(box).overflowX);
-    if (c.scrollWidth > c.clientWidth + 1 && !scrolls) {
-      problems.push(`display equation ${i + 1} is wider than the page and does not scroll`);
+    const math = c.querySelector('mjx-math') || c;
+    // The equation itself (or its block) must scroll, not the whole page or column.
+    const scrolls = [c, box].some(e => ['auto', 'scroll'].includes(getComputedStyle(e).overflowX));
+    if (math.getBoundingClientRect().width > box.clientWidth + 1 && !scrolls) {
+      problems.push(`display equation ${i + 1} is wider than the column and does not scroll`);
     }
-    if (c.getBoundingClientRect().right > window.innerWidth + 1) {
+    if (box.getBoundingClientRect().right > window.innerWidth + 1) {
       problems.push(`display equation ${i + 1} runs past the right edge of the screen`);
     }
   });

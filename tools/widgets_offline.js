@@ -21,6 +21,9 @@
   //    Awesome converts that one too).  Patching the class's prototype also
   //    covers views that rendered before this ran.
   document.addEventListener("DOMContentLoaded", function () {
+    if (!document.querySelector('script[src*="html-manager/embed-amd.js"]')) {
+      return;  // no widget manager on this page, so no widgets to mend
+    }
     window.require(["@jupyter-widgets/controls"], function (controls) {
       controls.PlayView.prototype.updatePlaying = function () {
         var icon = document.createElement("i");
@@ -32,16 +35,18 @@
 
   // 3. The manager typesets widget labels with MathJax 2's MathJax.Hub.Queue;
   //    the book loads MathJax 3, which has no Hub.  MathJax (a deferred script)
-  //    has run by DOMContentLoaded, and the widgets render after it.
+  //    has run by DOMContentLoaded, and the widgets render after it.  Where
+  //    MathJax did not load, the labels stay as they are.
   document.addEventListener("DOMContentLoaded", function () {
     var mathjax = window.MathJax;
-    if (!mathjax || mathjax.Hub || !mathjax.startup) {
+    if (!mathjax || mathjax.Hub) {
       return;
     }
     mathjax.Hub = {
       Queue: function () {
         Array.prototype.forEach.call(arguments, function (command) {
-          if (Array.isArray(command) && command[0] === "Typeset" && command[2]) {
+          if (mathjax.startup && Array.isArray(command) && command[0] === "Typeset"
+              && command[2]) {
             mathjax.startup.promise = mathjax.startup.promise.then(function () {
               return mathjax.typesetPromise([command[2]]);
             });
