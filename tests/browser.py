@@ -115,7 +115,7 @@ def launch_urls(entry):
 
 
 @functools.cache
-def _markdown_parser():
+def markdown_parser():
     from markdown_it.renderer import RendererHTML
     from myst_parser.config.main import MdParserConfig
     from myst_parser.parsers.mdit import create_md_parser
@@ -127,7 +127,7 @@ def _markdown_parser():
 def display_math_in_markdown(text):
     """How many display equations MyST finds in Markdown text."""
     count = 0
-    for token in _markdown_parser().parse(text):
+    for token in markdown_parser().parse(text):
         if token.type in ("math_block", "math_block_label", "amsmath"):
             count += 1
         elif token.type == "fence" and token.info.strip() == "{math}":
@@ -141,7 +141,7 @@ _OUTPUT_PRIORITY = ["application/vnd.jupyter.widget-view+json", "application/jav
                     "text/markdown", "text/latex", "text/plain"]
 
 
-def _text(value):
+def cell_text(value):
     return "".join(value) if isinstance(value, list) else value
 
 
@@ -160,12 +160,12 @@ def expected_display_math(entry):
     count = 0
     for cell in read_notebook(source)["cells"]:
         if cell["cell_type"] == "markdown":
-            count += display_math_in_markdown(_text(cell["source"]))
+            count += display_math_in_markdown(cell_text(cell["source"]))
         for output in cell.get("outputs", []):
             data = output.get("data", {})
             shown = next((mime for mime in _OUTPUT_PRIORITY if mime in data), None)
             if shown == "text/markdown":
-                count += display_math_in_markdown(_text(data[shown]))
+                count += display_math_in_markdown(cell_text(data[shown]))
             elif shown == "text/latex":
                 count += 1
     return count, True
