@@ -25,7 +25,7 @@ PORT ?= 8000
 CHROMIUM ?= /usr/bin/chromium
 export CHROMIUM
 
-.PHONY: help venv assets chromium book test lint serve refresh clean distclean
+.PHONY: help venv assets nodejs chromium book test lint serve refresh clean distclean
 
 help:
 	@echo "make book      build the HTML book into _build/html (sets up .venv first)"
@@ -53,28 +53,33 @@ venv: $(VENV)/.installed
 # package.json and package-lock.json pin them, `npm ci` installs them into
 # node_modules/, and tools/offline_assets.py copies them into the built book.
 node_modules/.installed: package.json package-lock.json
-	@command -v npm >/dev/null || { echo "The book needs Node.js and npm for its offline \
-	  MathJax and widgets (Debian: apt-get install nodejs npm)." >&2; exit 1; }
+	@command -v npm >/dev/null || $(MAKE) --no-print-directory nodejs
 	npm ci --ignore-scripts --no-audit --no-fund
 	touch $@
 
 assets: node_modules/.installed
 
-# Headless Chromium for the browser tests.  As root (as in CI) a missing one is
-# installed with apt-get; otherwise with `sudo -n` if that needs no password;
-# otherwise make stops and says what to do.  CHROMIUM=/path/to/chrome uses another.
+# Missing system packages (npm, Chromium) are installed with apt-get: directly
+# as root (as in CI), with `sudo -n` where that needs no password, and otherwise
+# make stops and says what to install.
+APT_GET = if [ "$$(id -u)" = 0 ]; then sudo=; \
+	elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then sudo="sudo -n"; \
+	else echo "Install: sudo apt-get install $(1)  (or run make as root)." >&2; exit 1; fi; \
+	echo "Installing Debian's $(1)"; $$sudo apt-get update -qq && \
+	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(1)
+
+nodejs:
+	@command -v npm >/dev/null && exit 0; \
+	echo "The book serves MathJax and widgets itself, from npm packages, and npm is missing." >&2; \
+	$(call APT_GET,nodejs npm)
+
+# Headless Chromium for the browser tests.  CHROMIUM=/path/to/chrome uses another.
 chromium:
 	@if [ -x "$(CHROMIUM)" ]; then exit 0; fi; \
 	if [ "$(CHROMIUM)" != /usr/bin/chromium ]; then \
 	  echo "CHROMIUM=$(CHROMIUM) is not an executable file." >&2; exit 1; fi; \
-	if [ "$$(id -u)" = 0 ]; then sudo=; \
-	elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then sudo="sudo -n"; \
-	else echo "The browser tests need Chromium, and /usr/bin/chromium is missing." >&2; \
-	  echo "Install it (sudo apt-get install chromium), or run make as root, or set" >&2; \
-	  echo "CHROMIUM=/path/to/chromium-or-chrome." >&2; exit 1; fi; \
-	echo "Installing Debian's chromium for the browser tests"; \
-	$$sudo apt-get update -qq && \
-	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium
+	echo "The browser tests need Chromium, and /usr/bin/chromium is missing." >&2; \
+	$(call APT_GET,chromium)
 
 # ---------------------------------------------------------------- the book
 

@@ -21,7 +21,7 @@ import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.conftest import ROOT, book_config, read_notebook, source_of
+from tests.conftest import ROOT, book_config, read_notebook, source_of, toc_files
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 # Debian's Chromium, headless, with nothing that reaches for the network by itself.
@@ -95,6 +95,14 @@ def new_context(browser, *, viewport=DESKTOP, offline=False):
 
 
 # ---------------------------------------------------------------- expectations
+
+
+def built_pages(folder):
+    """The pages this build made: the table of contents and Sphinx's own pages
+    (an HTML file left over from an earlier build of a removed page is not one)."""
+    folder = Path(folder)
+    made = [folder / f"{entry}.html" for entry in toc_files()] + sorted(folder.glob("*.html"))
+    return sorted({p for p in made if p.is_file()})
 
 
 def page_url(base, entry):
