@@ -27,9 +27,11 @@ CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 # Debian's Chromium, headless, with nothing that reaches for the network by itself.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync",
                  "--disable-background-networking", "--disable-component-update"]
+HTML = ROOT / "_build" / "html"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 KINDS = ("load", "math", "figures", "widgets", "launch")
+SETTLE_STEPS = 50      # tenths of a second to wait for a moved slider to show its change
 
 # ---------------------------------------------------------------- serving
 
@@ -52,6 +54,13 @@ def serve(folder):
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+def require_built_book():
+    import pytest
+
+    if not (HTML / "intro.html").exists():
+        pytest.fail("the book is not built: run `make book` first (`make test` does)")
 
 
 @contextlib.contextmanager
@@ -250,7 +259,7 @@ async () => {
   }
   const views = document.querySelectorAll(
       'script[type="application/vnd.jupyter.widget-view+json"]');
-  for (let i = 0; i < 100; i++) {
+  for (let i = 0; i < 200; i++) {   // up to 20 s on a busy machine
     const done = [...views].every(v => v.previousElementSibling
         && v.previousElementSibling.querySelector('.jupyter-widgets'));
     const images = [...document.images].every(img => img.complete);
@@ -414,8 +423,14 @@ def move_frame_sliders(page):
             before = area.evaluate(_FRAME_JS)
             handle.focus()
             page.keyboard.press("ArrowLeft" if at_end else "ArrowRight")
-            page.wait_for_timeout(300)
-            after = area.evaluate(_FRAME_JS)
+            # Wait for the change to show (a busy machine is slow), but not forever:
+            # a slider that changes nothing is what the caller wants to catch.
+            after = before
+            for _ in range(SETTLE_STEPS):
+                page.wait_for_timeout(100)
+                after = area.evaluate(_FRAME_JS)
+                if after["frames"] != before["frames"] and after["readout"] != before["readout"]:
+                    break
             changes.append((before, after))
     return changes
 

@@ -20,6 +20,7 @@ import shutil
 import pytest
 
 from tests.browser import (
+    HTML,
     PHONE,
     PageReport,
     chromium,
@@ -29,15 +30,14 @@ from tests.browser import (
     open_page,
     overflow_problems,
     page_url,
+    require_built_book,
     serve,
     slider_problems,
 )
 from tests.conftest import ROOT, lecture_notebooks, toc_files
 
-HTML = ROOT / "_build" / "html"
 SCREENSHOTS = ROOT / "_build" / "screenshots"
 ENTRIES = toc_files()
-NOTEBOOK_ENTRIES = [entry for entry in ENTRIES if is_notebook(entry)]
 LECTURES = [f"lectures/{path.stem}" for path in lecture_notebooks()]
 # Read on a phone: the landing page and the first lecture.
 PHONE_ENTRIES = [ENTRIES[0], *LECTURES[:1]]
@@ -45,8 +45,7 @@ PHONE_ENTRIES = [ENTRIES[0], *LECTURES[:1]]
 
 @pytest.fixture(scope="module")
 def book_url():
-    if not (HTML / "intro.html").exists():
-        pytest.fail("the book is not built: run `make book` first (`make test` does)")
+    require_built_book()
     with serve(HTML) as url:
         yield url
 
@@ -83,34 +82,22 @@ def test_the_toc_has_lectures_to_look_at():
     assert LECTURES and set(LECTURES) <= set(ENTRIES)
 
 
-@pytest.mark.parametrize("entry", ENTRIES)
-def test_page_loads_without_errors_or_failed_requests(report, entry):
+# What each kind of check covers (tests/browser.py has the details).
+CHECKS = {
+    "load": "no console errors, failed requests or requests that leave the machine",
+    "math": "every equation typeset, as many display equations as the source has",
+    "figures": "every image loads and has alt text or a caption",
+    "widgets": "every widget renders; every lecture has one",
+    "launch": "Colab and Binder launch buttons open this page's notebook",
+}
+PAGE_CHECKS = [(entry, kind) for entry in ENTRIES for kind in CHECKS
+               if kind != "launch" or is_notebook(entry)]
+
+
+@pytest.mark.parametrize(("entry", "kind"), PAGE_CHECKS)
+def test_what_a_reader_sees(report, entry, kind):
     page = report(entry)
-    assert not page.problems["load"], str(page)
-
-
-@pytest.mark.parametrize("entry", ENTRIES)
-def test_every_equation_is_typeset(report, entry):
-    page = report(entry)
-    assert not page.problems["math"], str(page)
-
-
-@pytest.mark.parametrize("entry", ENTRIES)
-def test_every_image_loads_and_is_described(report, entry):
-    page = report(entry)
-    assert not page.problems["figures"], str(page)
-
-
-@pytest.mark.parametrize("entry", ENTRIES)
-def test_every_widget_renders(report, entry):
-    page = report(entry)
-    assert not page.problems["widgets"], str(page)
-
-
-@pytest.mark.parametrize("entry", NOTEBOOK_ENTRIES)
-def test_launch_buttons_open_this_notebook_on_colab_and_binder(report, entry):
-    page = report(entry)
-    assert not page.problems["launch"], str(page)
+    assert not page.problems[kind], f"{CHECKS[kind]}:\n{page}"
 
 
 @pytest.mark.parametrize("entry", ENTRIES)

@@ -14,6 +14,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from tests.browser import (
+    HTML,
     PHONE,
     PageReport,
     chromium,
@@ -22,20 +23,19 @@ from tests.browser import (
     open_page,
     overflow_problems,
     page_url,
+    require_built_book,
     serve,
     slider_problems,
 )
-from tests.conftest import ROOT, lecture_notebooks, toc_files
+from tests.conftest import lecture_notebooks, toc_files
 
-HTML = ROOT / "_build" / "html"
 LECTURE = f"lectures/{lecture_notebooks()[0].stem}"
 LANDING = toc_files()[0]
 
 
 @pytest.fixture(scope="module")
 def browser():
-    if not (HTML / "intro.html").exists():
-        pytest.fail("the book is not built: run `make book` first (`make test` does)")
+    require_built_book()
     with chromium() as running:
         yield running
 
