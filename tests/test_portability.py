@@ -193,7 +193,7 @@ def first_cell_runs(colab, colab_runs, workspace):
         nb.cells.append(nbformat.v4.new_code_cell(
             "import sys\nassert matdiff.__file__.startswith(sys.prefix), matdiff.__file__"))
         path = workspace / "first-cells" / notebook
-        path.parent.mkdir(parents=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(nb, path)
         runs[notebook] = envs.run_notebook(path, python)
     envs.pip_install(python, str(wheel))
