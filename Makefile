@@ -27,8 +27,11 @@ BOOK ?= .
 # Notebooks that `make refresh` re-executes.
 NOTEBOOKS ?= $(wildcard lectures/*.ipynb solutions/*.ipynb)
 PORT ?= 8000
+# The browser the tests drive (Debian's package; `make test` installs it if missing).
+CHROMIUM ?= /usr/bin/chromium
+export CHROMIUM
 
-.PHONY: help venv book test lint serve refresh bench clean distclean
+.PHONY: help venv assets nodejs chromium book test lint serve refresh bench clean distclean
 
 help:
 	@echo "make book      build the HTML book into _build/html (sets up .venv first)"
@@ -38,7 +41,8 @@ help:
 	@echo "               (NOTEBOOKS='lectures/01-....ipynb' for just some)"
 	@echo "make lint      ruff over the library, tests, tools and benchmarks"
 	@echo "make bench     run the benchmarks bench/*.py: _build/bench/report.md and figures"
-	@echo "make clean     remove _build;  make distclean  also removes .venv"
+	@echo "make chromium  install Debian's chromium for the browser tests, if missing"
+	@echo "make clean     remove _build;  make distclean  also removes .venv, node_modules"
 
 # ---------------------------------------------------------------- environment
 
@@ -52,13 +56,45 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 
 venv: $(VENV)/.installed
 
+# The book serves MathJax and the widget manager itself, so it works offline:
+# package.json and package-lock.json pin them, `npm ci` installs them into
+# node_modules/, and tools/offline_assets.py copies them into the built book.
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || $(MAKE) --no-print-directory nodejs
+	npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
+
+assets: node_modules/.installed
+
+# Missing system packages (npm, Chromium) are installed with apt-get: directly
+# as root (as in CI), with `sudo -n` where that needs no password, and otherwise
+# make stops and says what to install.
+APT_GET = if [ "$$(id -u)" = 0 ]; then sudo=; \
+	elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then sudo="sudo -n"; \
+	else echo "Install: sudo apt-get install $(1)  (or run make as root)." >&2; exit 1; fi; \
+	echo "Installing Debian's $(1)"; $$sudo apt-get update -qq && \
+	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(1)
+
+nodejs:
+	@command -v npm >/dev/null && exit 0; \
+	echo "The book serves MathJax and widgets itself, from npm packages, and npm is missing." >&2; \
+	$(call APT_GET,nodejs npm)
+
+# Headless Chromium for the browser tests.  CHROMIUM=/path/to/chrome uses another.
+chromium:
+	@if [ -x "$(CHROMIUM)" ]; then exit 0; fi; \
+	if [ "$(CHROMIUM)" != /usr/bin/chromium ]; then \
+	  echo "CHROMIUM=$(CHROMIUM) is not an executable file." >&2; exit 1; fi; \
+	echo "The browser tests need Chromium, and /usr/bin/chromium is missing." >&2; \
+	$(call APT_GET,chromium)
+
 # ---------------------------------------------------------------- the book
 
 # --all: re-read every page, so warnings from unchanged pages are not hidden.
 # -W --keep-going: report every warning, then fail.  Notebooks re-execute when
 # their code changes (jupyter-cache); the cache cannot see changes to lib/ or the
 # pinned packages, so it is dropped whenever those change.
-book: $(VENV)/.installed
+book: $(VENV)/.installed node_modules/.installed
 	@cache="$(BOOK)/_build/.jupyter_cache"; \
 	key=$$(cat requirements.txt $$(find lib -name '*.py' | LC_ALL=C sort) | sha256sum | cut -c1-16); \
 	if [ -d "$$cache" ] && [ "$$(cat "$$cache/matdiff-key" 2>/dev/null)" != "$$key" ]; then \
@@ -82,8 +118,9 @@ refresh: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(BIN)/ruff check lib tests tools bench
 
-# Lint first (fast); the book is built before pytest because several tests read it.
-test: lint book
+# Lint first (fast); the book is built before pytest because several tests read
+# it, and the browser tests open it in Chromium.
+test: lint book chromium
 	$(BIN)/python -m pytest
 
 # ---------------------------------------------------------------- benchmarks
@@ -102,4 +139,4 @@ clean:
 	rm -rf _build
 
 distclean: clean
-	rm -rf $(VENV)
+	rm -rf $(VENV) node_modules

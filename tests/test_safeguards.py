@@ -45,6 +45,10 @@ def small_book(tmp_path, *, cells=("print(1 + 1)",), page="Some text.\n"):
     book = tmp_path / "book"
     book.mkdir()
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    # The book's own Sphinx extensions live in the repository, not beside this book.
+    extensions = config["sphinx"].get("local_extensions") or {}
+    for name, folder in extensions.items():
+        extensions[name] = str(ROOT / folder)
     (book / "_config.yml").write_text(yaml.safe_dump(config))
     shutil.copy(ROOT / "references.bib", book / "references.bib")
     (book / "_toc.yml").write_text(yaml.safe_dump(
