@@ -125,10 +125,24 @@ def test_math_uses_no_book_only_macros(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
-def test_display_math_is_balanced(path):
+def test_display_math_is_balanced_and_starts_a_block(path):
+    # A $$ line that directly continues a paragraph (or a "> text" line of a quote)
+    # is not display math in MyST: readers see stray dollar signs.
     for i, cell in enumerate(read_notebook(path)["cells"], start=1):
-        if cell["cell_type"] == "markdown":
-            assert source(cell).count("$$") % 2 == 0, f"{path.name}, cell {i}: unbalanced $$"
+        if cell["cell_type"] != "markdown":
+            continue
+        text = source(cell)
+        assert text.count("$$") % 2 == 0, f"{path.name}, cell {i}: unbalanced $$"
+        inside, previous = False, ""
+        for line in text.splitlines():
+            bare = re.sub(r"^\s*(>\s*)*", "", line)
+            if bare.startswith("$$") and bare.count("$$") == 1:
+                if not inside:
+                    assert not re.sub(r"^\s*(>\s*)*", "", previous).strip(), (
+                        f"{path.name}, cell {i}: $$ directly after a line of text; "
+                        "leave an empty line (an empty '>' line in a quote) before it")
+                inside = not inside
+            previous = line
 
 
 @pytest.mark.parametrize("path", LECTURES, ids=lecture_ids)
