@@ -364,9 +364,28 @@ def test_the_hidden_files_were_there_to_steal_without_the_sandbox(graded):
     assert str(graded["course"] / "solutions" / "pset9.ipynb") in found
 
 
+def describe(paths) -> str:
+    """What a person needs to see to tell why `paths` were left behind."""
+    lines = []
+    mounts = Path("/proc/self/mountinfo").read_text().splitlines()
+    for path in paths:
+        try:
+            info = path.lstat()
+            lines.append(f"{path}: mode {info.st_mode:o}, uid {info.st_uid}")
+            inside = sorted(path.rglob("*"))[:15] if path.is_dir() else []
+            lines += [f"  {entry.relative_to(path)} (uid {entry.lstat().st_uid})"
+                      for entry in inside]
+        except OSError as err:
+            lines.append(f"{path}: {err}")
+        lines += [f"  mounted: {m}" for m in mounts if str(path) in m]
+    return "\n".join(lines)
+
+
 def test_the_machine_is_left_as_found(graded):
     with idle_sandbox_uids() as uids:
         for uid in uids:
             assert [p for p in sandbox.user_processes(uid) if p[2] != "Z"] == []
-        assert sandbox_files(uids) == []
-    assert not list(Path("/tmp").glob("matdiff-grade-*"))
+        left = sandbox_files(uids)
+        assert left == [], describe(left)
+    left = list(Path("/tmp").glob("matdiff-grade-*"))
+    assert not left, describe(left)

@@ -55,6 +55,7 @@ import sys
 import tempfile
 import threading
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -64,7 +65,7 @@ from . import boot
 from .boot import PR_SET_CHILD_SUBREAPER, prctl, user_processes
 
 __all__ = ["Cancelled", "Execution", "Limits", "RegionResult", "claim_uid", "decode_npy",
-           "kill_user", "needed_paths", "run", "sandbox_uid", "user_processes"]
+           "kill_user", "needed_paths", "remove_folder", "run", "sandbox_uid", "user_processes"]
 
 # ----------------------------------------------------------------------------- settings
 
@@ -180,6 +181,34 @@ def kill_user(uid: int, gid: int | None = None) -> None:
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(0.02)
     raise RuntimeError(f"processes of uid {uid} survive SIGKILL: {user_processes(uid)}")
+
+
+def remove_folder(path, uid: int | None = None, *, tries: int = 6) -> str | None:
+    """Remove a sandbox folder and all it holds; None once it is gone, else what is left and why.
+
+    A failed removal is tried again after killing `uid`'s processes once more
+    (root only) and a short, growing pause: a sandbox process still being torn
+    down is the one thing that can put files back into the folder.
+    """
+    errors: list[str] = []
+
+    def note(function, name, error):
+        errors.append(f"{name}: {getattr(error, 'strerror', None) or error}")
+
+    for attempt in range(tries):
+        errors.clear()
+        if sys.version_info >= (3, 12):
+            shutil.rmtree(path, onexc=note)
+        else:   # onexc is new in 3.12; onerror passes (type, value, traceback)
+            shutil.rmtree(path, onerror=lambda f, name, info: note(f, name, info[1]))
+        if not os.path.lexists(path):
+            return None
+        if uid is not None:
+            kill_user(uid)
+        time.sleep(0.05 * 2 ** attempt)
+    if not errors:
+        errors.append("it came back after each removal")
+    return f"{path} is still there ({'; '.join(errors[:5])}); remove it by hand"
 
 
 def needed_paths() -> list[str]:
@@ -434,13 +463,19 @@ def run(cells: list, calls: dict, limits: Limits | None = None, *, uid: int | No
         log = log_path.read_text(errors="replace")[-20000:] if log_path.exists() else ""
         return Execution(results, attempts, time.monotonic() - start, log, setup_error)
     finally:
-        if uid is not None:
-            kill_user(uid, gid)
-        shutil.rmtree(top, ignore_errors=True)
-        if sockets != run_dir:
-            shutil.rmtree(sockets, ignore_errors=True)
-        if lock is not None:
-            lock.close()   # releases the uid
+        try:
+            if uid is not None:
+                kill_user(uid, gid)
+        finally:
+            # Whatever happened above, the folders go, and only then the uid.
+            folders = [top] if sockets == run_dir else [top, sockets]
+            problems = [why for folder in folders
+                        if (why := remove_folder(folder, uid)) is not None]
+            if lock is not None:
+                lock.close()   # releases the uid
+            for why in problems:
+                warnings.warn(f"the grader could not clean up after a submission: {why}",
+                              RuntimeWarning, stacklevel=2)
 
 
 class Cancelled(Exception):
