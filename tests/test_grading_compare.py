@@ -177,6 +177,47 @@ def test_a_formula_right_only_for_symmetric_inputs_is_named():
     assert verdict.mistake == "symmetric-only"
 
 
+def test_gradient_mistakes_are_named_before_the_general_diagnosis():
+    # The eigenvector of the wrong eigenvalue fits none of the general mistakes;
+    # a Mistake names it.  A right answer never meets the mistakes, and a wrong
+    # answer that is not the mistake gets the general diagnosis.
+    A = np.diag([3.0, 1.0, -2.0]) + 0.1 * np.ones((3, 3))
+
+    def top(A, k):
+        v = np.linalg.eigh(A)[1][:, k]
+        return np.outer(v, v)
+
+    def smallest(A):
+        return top(A, 0)
+
+    check = GradientCheck(lambda A: np.linalg.eigvalsh((A + A.T) / 2)[-1], mistakes=(
+        Mistake("smallest", smallest, "the smallest eigenvalue's gradient"),))
+    case = Case((A,), "A", seed=2)
+    assert judge(check, case, lambda A: top(A, -1))
+    verdict = judge(check, case, smallest)
+    assert verdict.mistake == "smallest" and verdict.message == "the smallest eigenvalue's gradient"
+    assert judge(check, case, lambda A: 2 * top(A, -1)).mistake == "factor"
+    assert judge(check, case, lambda A: top(A, 1)).mistake == "unknown"
+    assert judge(GradientCheck(check.f), case, smallest).mistake == "unknown"
+
+
+def test_a_mistake_that_cannot_be_made_on_a_case_does_not_match():
+    # A wrong formula whose shapes fit only square inputs raises on this case:
+    # it is skipped, and the answer is judged by the next mistake or in general.
+    A, B = np.ones((2, 3)), np.ones((3, 4))
+    check = ArrayCheck(mistakes=(
+        Mistake("square-only", lambda A, B: A @ A, "needs square A"),
+        Mistake("double", lambda A, B: 2 * A @ B, "twice the answer"),))
+    case = Case((A, B), "A, B", expected=A @ B)
+    assert judge(check, case, lambda A, B: 2 * A @ B).mistake == "double"
+    assert judge(check, case, lambda A, B: 3 * A @ B).mistake == "unknown"
+    grad = GradientCheck(lambda x, B: np.sum(B @ x), mistakes=(
+        Mistake("square-only", lambda x, B: B @ B @ x, "needs square B"),))
+    case = Case((np.ones(3), np.arange(6.0).reshape(2, 3)), "x", seed=1)
+    assert judge(grad, case, lambda x, B: B.T @ np.ones(2))
+    assert judge(grad, case, lambda x, B: 2 * B.T @ np.ones(2)).mistake == "factor"
+
+
 def test_a_derivative_of_the_wrong_shape_says_so():
     verdict = judge(pset1.CHECKS["d_quartic"], Case((np.ones(3),), "x", seed=1),
                     lambda x, dx: 8 * (x @ x) ** 3 * x, "d_quartic")
@@ -411,10 +452,15 @@ def test_visible_check_prints_one_line_per_distinct_problem(capsys):
 def test_hidden_cases_leave_finite_differences_a_wide_margin():
     # A correct answer computed differently from the master differs from it by
     # roundoff; a margin of 100x below the tolerance keeps it passing.
+    hidden = hidden_pset1()
+    assert_wide_finite_difference_margins(hidden, {name: fns[0] for name, fns
+                                                   in right_and_wrong().items()})
+
+
+def assert_wide_finite_difference_margins(hidden, right):
+    """Every right answer passes each derivative and gradient case 100x below its rtol."""
     from matdiff import check_derivative, check_gradient
 
-    hidden = hidden_pset1()
-    right = {name: fns[0] for name, fns in right_and_wrong().items()}
     for groups in hidden.GROUPS.values():
         for group in groups:
             for name, case in group.cases:

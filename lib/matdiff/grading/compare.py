@@ -9,7 +9,8 @@ to judge it on one input, a :class:`Case`:
   (transpose, factor, sign, symmetric-only), plus problem-specific
   :class:`Variant` probes (e.g. "right only when ``A`` is symmetric");
 - :class:`GradientCheck` for ``grad(x, *params)``, by
-  :func:`matdiff.check_gradient`;
+  :func:`matdiff.check_gradient`, with known wrong gradients
+  (:class:`Mistake`) recognised by name;
 - :class:`ArrayCheck` for any other array answer, compared with a reference
   array (from the master solution when grading, from a public reference in a
   visible check) with explicit tolerances, optionally up to a harmless scaling,
@@ -308,10 +309,23 @@ class GradientCheck(Check):
 
     The check compares ``<grad, d>`` with finite differences of
     ``f(x, *params)`` along three random directions drawn from ``case.seed``.
+
+    Parameters
+    ----------
+    f : callable
+        The problem's function, ``f(x, *params)``, real and scalar.
+    rtol : float
+        Relative tolerance passed to :func:`matdiff.check_gradient`.
+    mistakes : sequence of Mistake
+        Known wrong gradients, ``wrong(x, *params)``.  When an answer fails and
+        agrees with one of them (to `rtol`, in the max-norm), that mistake is
+        named instead of the general diagnosis: for example the eigenvector
+        of the smallest eigenvalue where the largest was asked for.
     """
 
     f: Callable
     rtol: float = 1e-6
+    mistakes: tuple = ()
 
     def calls(self, case):
         x, *params = case.args
@@ -333,12 +347,21 @@ class GradientCheck(Check):
             return Verdict(False, f"{name} could not be checked: {err}", "error")
         if result.ok:
             return Verdict(True, "ok")
+        if self.mistakes:
+            value = answer(*case.args)
+            for mistake in self.mistakes:
+                if _matches(value, mistake, case.args, self.rtol, 0.0):
+                    return Verdict(False, mistake.message, mistake.name)
         return Verdict(False, _derivative_message(result, name), result.mistake)
 
 
 @dataclass(frozen=True)
 class Mistake:
-    """A known wrong answer of an :class:`ArrayCheck`: ``wrong(*args)`` computes it."""
+    """A known wrong answer of an :class:`ArrayCheck` or a :class:`GradientCheck`.
+
+    ``wrong(*args)`` computes it from the case's arguments, in the grader's
+    process; ``message`` explains it to the student.
+    """
 
     name: str
     wrong: Callable
@@ -350,6 +373,20 @@ def _close(value, ref, rtol, atol) -> tuple[bool, float]:
     size = max(_norm(value), _norm(ref))
     rel = diff / size if size > 0 else 0.0
     return diff <= atol + rtol * size, rel
+
+
+def _matches(value, mistake: Mistake, args, rtol, atol) -> bool:
+    """Whether an answer is the known wrong answer `mistake` on these arguments.
+
+    A mistake that cannot be made on these arguments (its formula raises, for
+    example a product whose shapes fit only square inputs) does not match.
+    """
+    try:
+        wrong = np.asarray(mistake.wrong(*copy.deepcopy(args)))
+    except (ValueError, ArithmeticError, np.linalg.LinAlgError):
+        return False
+    return (wrong.shape == value.shape and bool(np.all(np.isfinite(value)))
+            and _close(value, wrong, rtol, atol)[0])
 
 
 @dataclass(frozen=True)
@@ -424,9 +461,7 @@ class ArrayCheck(Check):
             if ok:
                 return Verdict(True, "ok")
         for mistake in self.mistakes:
-            wrong = np.asarray(mistake.wrong(*copy.deepcopy(case.args)))
-            if wrong.shape == value.shape and np.all(np.isfinite(value)) and _close(
-                    value, wrong, max(self.rtol, 1e-8), self.atol)[0]:
+            if _matches(value, mistake, case.args, max(self.rtol, 1e-8), self.atol):
                 return Verdict(False, mistake.message, mistake.name)
         if value.shape != ref.shape:
             return Verdict(False, f"{name} returned shape {value.shape}, but the answer has "

@@ -147,7 +147,8 @@ def _judge(pset: ProblemSet, q: Question, answers: dict, errors: list) -> Questi
     if failures and all(v.mistake == "not-written" for v in failures) and score == 0:
         stubs = {v.message.split(" ", 1)[0] for v in failures}
         names = [name for name in q.names if name in stubs]
-        output = (f"Not answered yet: {' and '.join(names)} still raise"
+        listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+        output = (f"Not answered yet: {listed} still raise"
                   f"{'s' if len(names) == 1 else ''} NotImplementedError; replace the stub"
                   f"{'' if len(names) == 1 else 's'} with your code.")
     elif failures and score == 0 and len({v.message for v in failures}) == 1 and \

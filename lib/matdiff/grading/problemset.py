@@ -263,13 +263,15 @@ class ProblemSet:
         """The master's namespace, executed in this (the grader's) process.
 
         Visible-check cells are skipped; IPython syntax (the install cell's
-        ``%pip``) is translated first.
+        ``%pip``) is translated first.  NumPy's print and floating-point error
+        settings (a master's ``np.set_printoptions``) are restored afterwards,
+        so the grader's own process is left as it was.
         """
         from IPython.core.inputtransformer2 import TransformerManager
 
         transform = TransformerManager().transform_cell
         namespace: dict = {"__name__": f"_matdiff_master_pset{self.number}"}
-        with contextlib.redirect_stdout(io.StringIO()):
+        with contextlib.redirect_stdout(io.StringIO()), np.printoptions(), np.errstate():
             for i, cell in enumerate(self.master.cells):
                 if cell.cell_type != "code" or CHECK_TAG in cell.metadata.get("tags", []):
                     continue
