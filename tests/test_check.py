@@ -194,6 +194,14 @@ def test_direction_of_the_wrong_shape():
         check_derivative(np.sin, np.cos, np.ones(3), dx=np.ones(2))
 
 
+def test_a_zero_direction_is_refused_not_divided_by():
+    square = lambda X: X @ X   # noqa: E731
+    with pytest.raises(ValueError, match="dx is zero"):
+        check_derivative(square, lambda X, dX: dX @ X + X @ dX, np.eye(2), dx=np.zeros((2, 2)))
+    with pytest.raises(ValueError, match="dx is zero"):
+        check_gradient(lambda x: x @ x, lambda x: 2 * x, np.ones(3), dx=np.zeros(3))
+
+
 def test_nonfinite_x():
     with pytest.raises(ValueError, match="x contains nan"):
         check_derivative(np.sin, lambda x, dx: np.cos(x) * dx, np.array([1.0, np.nan]))

@@ -157,7 +157,12 @@ def _zero_floor(fx, x, d):
 
 def _directions(x, dx, rng, trials):
     if dx is not None:
-        return [_as_direction(dx, x)]
+        d = _as_direction(dx, x)
+        if not np.any(d):
+            raise ValueError("dx is zero, and every derivative agrees along a zero direction: "
+                             "pass a nonzero dx, or leave it out to check along random "
+                             "directions.")
+        return [d]
     if isinstance(trials, bool) or not isinstance(trials, (int, np.integer)) or trials < 1:
         raise ValueError(f"trials must be a positive integer, got {trials!r}.")
     rng = np.random.default_rng(rng)
@@ -409,7 +414,7 @@ def check_derivative(
     DerivativeCheckError
         If `f` or `df` raises, or ``f(x)`` is not finite.
     ValueError
-        If `x` is not finite or `dx` does not have the shape of `x`.
+        If `x` is not finite, or `dx` does not have the shape of `x` or is zero.
 
     Examples
     --------
