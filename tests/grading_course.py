@@ -5,7 +5,9 @@
 for the derivative of X -> X^2 as an operator, q2 for a small array (the
 Kronecker product of a vector with itself); q3 is graded by hand.
 ``submission(answers)`` builds a student notebook from code snippets, so each
-test states exactly what the student wrote.
+test states exactly what the student wrote.  Also helpers shared by the
+problem sets' grading tests: ``with_cells`` (a real notebook with a student's
+extra cells) and ``recorded`` (the answers the sandbox would record).
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from pathlib import Path
 
 import nbformat
 from matdiff.grading import sandbox
+from matdiff.grading.compare import AnswerError, live_answer
+from matdiff.grading.problemset import Replay, args_key
 
 SETUP = "import numpy as np"
 
@@ -147,3 +151,39 @@ def idle_sandbox_uids(slots=2):
     finally:
         for _, lock in held:
             lock.close()
+
+
+def marker(cell):
+    """The id of the question a cell starts, or None."""
+    return cell.get("metadata", {}).get("matdiff", {}).get("question", {}).get("id")
+
+
+def with_cells(source_path, added=None, edit=None) -> str:
+    """A notebook's text with extra code cells at the end of some questions' cells.
+
+    `added` maps a question id to the sources of the cells to append to its
+    region; `edit(nb)` may change the notebook further.
+    """
+    nb = nbformat.read(source_path, as_version=4)
+    for qid, codes in (added or {}).items():
+        ids = [marker(c) for c in nb.cells]
+        start = ids.index(qid)
+        end = next((i for i in range(start + 1, len(ids)) if ids[i] is not None),
+                   len(nb.cells))
+        for code in reversed(codes):
+            nb.cells.insert(end, nbformat.v4.new_code_cell(code))
+    if edit is not None:
+        edit(nb)
+    return nbformat.writes(nb)
+
+
+def recorded(check, case, fn, name):
+    """What the sandbox would record: the live answer at every planned call, as a Replay."""
+    index, answers = {}, {}
+    for i, args in enumerate(check.calls(case)):
+        index[args_key(args)] = str(i)
+        try:
+            answers[str(i)] = live_answer(fn, name)(*args)
+        except AnswerError as err:
+            answers[str(i)] = f"{err.kind}\n{err}"
+    return Replay(name, index, answers, "missing")

@@ -10,6 +10,7 @@ for right answers and for each usual mistake.
 import importlib.util
 import io
 import os
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -23,13 +24,14 @@ from matdiff.grading.compare import (
     DerivativeCheck,
     GradientCheck,
     Mistake,
+    Variant,
     as_answer,
     live_answer,
 )
-from matdiff.grading.problemset import Replay, args_key
 from matdiff.psets import pset1
 
 from tests.conftest import ROOT
+from tests.grading_course import recorded
 
 # ---------------------------------------------------------------------------- as_answer
 
@@ -81,6 +83,25 @@ def test_anything_else_is_refused_with_a_message_naming_the_function(value, word
     with pytest.raises(AnswerError, match=r"^my_answer ") as err:
         as_answer(value, "my_answer")
     assert words in str(err.value)
+
+
+def test_exact_rationals_are_answers_as_the_nearest_floats():
+    assert as_answer([Fraction(1, 3), Fraction(-1, 2)]).tolist() == [1 / 3, -0.5]
+    one = as_answer(Fraction(1, 6))
+    assert one.shape == () and one.dtype == np.float64 and one == 1 / 6
+    assert as_answer((2, Fraction(1, 2))).tolist() == [2.0, 0.5]
+    assert as_answer(np.array([Fraction(1, 12), -2, 0.5], dtype=object)).tolist() == [
+        1 / 12, -2.0, 0.5]
+    for mixed in ([Fraction(1, 2), "a"], [Fraction(1, 2), None], [[Fraction(1)], [1, 2]]):
+        with pytest.raises(AnswerError, match=r"^w returned a"):
+            as_answer(mixed, "w")
+
+    class Unconvertible(Fraction):
+        def __float__(self):
+            raise RuntimeError("no")
+
+    with pytest.raises(AnswerError, match="numbers that do not convert to floats"):
+        as_answer([Unconvertible(1, 2)], "w")
 
 
 def test_far_too_large_answers_are_refused():
@@ -237,6 +258,65 @@ def test_gradient_check_uses_the_case_seed_for_its_directions():
     assert all(np.array_equal(s, np.ones(3)) for s in seen)
 
 
+def spd_matrix(rng, n):
+    G = rng.standard_normal((n, n))
+    return G @ G.T + n * np.eye(n)
+
+
+def test_a_gradient_for_another_inner_product_is_checked_through_its_metric():
+    rng = np.random.default_rng(7)
+    x, M = rng.standard_normal(4), spd_matrix(rng, 4)
+
+    def f(x, M):
+        return np.sum(np.sin(x)) + x @ x
+
+    def right(x, M):
+        return np.linalg.solve(M, np.cos(x) + 2 * x)
+
+    check = GradientCheck(f, metric=lambda g, x, M: M @ g, variants=(
+        Variant("ordinary", lambda g, x, M: g, "the ordinary gradient"),
+        Variant("multiplied", lambda g, x, M: np.linalg.solve(M, g), "M times it"),
+    ))
+    case = Case((x, M), "x", seed=3)
+    assert judge(check, case, right)
+    assert not judge(GradientCheck(f), case, right)      # not the dot-product gradient
+    ordinary = judge(check, case, lambda x, M: np.cos(x) + 2 * x)
+    assert ordinary.mistake == "ordinary" and ordinary.message == "the ordinary gradient"
+    assert judge(check, case, lambda x, M: M @ (np.cos(x) + 2 * x)).mistake == "multiplied"
+    assert judge(check, case, lambda x, M: 2 * right(x, M)).mistake == "factor"
+    assert judge(check, case, lambda x, M: -right(x, M)).mistake == "sign"
+    verdict = judge(check, case, lambda x, M: right(x, M)[:3], "g")
+    assert verdict.mistake == "shape"
+    assert verdict.message.startswith("g has shape (3,), but the variable has shape (4,)")
+
+
+def test_a_transposed_gradient_for_a_matrix_inner_product_is_named():
+    rng = np.random.default_rng(8)
+    X, P, Q = rng.standard_normal((3, 2)), spd_matrix(rng, 3), spd_matrix(rng, 2)
+
+    def f(X, P, Q):
+        return np.sum(X**3)
+
+    def right(X, P, Q):
+        return np.linalg.solve(P, 3 * X**2) @ np.linalg.inv(Q)
+
+    check = GradientCheck(f, metric=lambda g, X, P, Q: P @ g @ Q)
+    case = Case((X, P, Q), "X", seed=2)
+    assert judge(check, case, right)
+    verdict = judge(check, case, lambda X, P, Q: right(X, P, Q).T, "G")
+    assert verdict.mistake == "transpose" and "its transpose is right" in verdict.message
+    assert judge(check, case, lambda X, P, Q: np.ones((2, 2))).mistake == "shape"
+
+
+def test_gradient_variants_name_a_mistake_before_the_generic_diagnosis():
+    check = GradientCheck(lambda x: x @ x + np.sum(x), variants=(
+        Variant("no-linear-term", lambda g, x: g + 1, "the linear term is missing"),))
+    case = Case((np.arange(3.0) - 1,), "x", seed=1)
+    assert judge(check, case, lambda x: 2 * x + 1)
+    assert judge(check, case, lambda x: 2 * x).message == "the linear term is missing"
+    assert judge(check, case, lambda x: 4 * x + 2).mistake == "factor"
+
+
 # ---------------------------------------------------------------------------- arrays
 
 
@@ -382,18 +462,6 @@ def right_and_wrong():
         "d_solve_rank_one": [dsolve, lambda *a: -dsolve(*a)],
         "chain_costs": [costs, lambda s: costs(s)[::-1], lambda s: "many"],
     }
-
-
-def recorded(check, case, fn, name):
-    """What the sandbox would record: the live answer at every planned call."""
-    index, answers = {}, {}
-    for i, args in enumerate(check.calls(case)):
-        index[args_key(args)] = str(i)
-        try:
-            answers[str(i)] = live_answer(fn, name)(*args)
-        except AnswerError as err:
-            answers[str(i)] = f"{err.kind}\n{err}"
-    return Replay(name, index, answers, "missing")
 
 
 def test_replayed_answers_get_the_verdict_of_live_answers_on_every_case():

@@ -13,37 +13,17 @@ and a zero.
 import csv
 import json
 
-import nbformat
 import pytest
 from matdiff.grading import sandbox
 from matdiff.grading.grader import grade_folder
 from matdiff.grading.problemset import ProblemSet
 
 from tests.conftest import ROOT
-from tests.grading_course import idle_sandbox_uids
+from tests.grading_course import idle_sandbox_uids, marker, with_cells
 
 MASTER = ROOT / "solutions" / "pset1.ipynb"
 EDITION = ROOT / "psets" / "pset1.ipynb"
 LIMITS = sandbox.Limits(cell_timeout=10, total_timeout=300)
-
-
-def marker(cell):
-    return cell.get("metadata", {}).get("matdiff", {}).get("question", {}).get("id")
-
-
-def with_cells(source_path, added=None, edit=None) -> str:
-    """A notebook's text with extra code cells at the end of some questions' cells."""
-    nb = nbformat.read(source_path, as_version=4)
-    for qid, codes in (added or {}).items():
-        ids = [marker(c) for c in nb.cells]
-        start = ids.index(qid)
-        end = next((i for i in range(start + 1, len(ids)) if ids[i] is not None),
-                   len(nb.cells))
-        for code in reversed(codes):
-            nb.cells.insert(end, nbformat.v4.new_code_cell(code))
-    if edit is not None:
-        edit(nb)
-    return nbformat.writes(nb)
 
 
 def index_of(nb, qid):

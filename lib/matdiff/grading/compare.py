@@ -26,6 +26,7 @@ replays numbers recorded in the sandbox.  Both go through the same
 from __future__ import annotations
 
 import copy
+import numbers
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -118,17 +119,39 @@ class Case:
     expected: Any = None
 
 
+def _exact_numbers_as_floats(arr: np.ndarray, name: str, kind: str):
+    """An object array of real numbers (Fractions, SymPy rationals) as floats; else unchanged.
+
+    Exact arithmetic is a fine way to compute an answer (the lectures use
+    :class:`fractions.Fraction` for stencil weights), and such numbers leave
+    the sandbox as the nearest floats, like every other answer.
+    """
+    if arr.size == 0 or arr.size > MAX_ANSWER_SIZE or not all(
+            isinstance(v, numbers.Real) for v in arr.flat):
+        return arr
+    try:
+        converted = arr.astype(np.float64)
+    except Exception as err:
+        raise AnswerError(f"{name} returned a {kind} of numbers that do not convert to "
+                          f"floats ({type(err).__name__}).") from None
+    return converted if isinstance(converted, np.ndarray) else arr
+
+
 def as_answer(value, name: str = "the answer") -> np.ndarray:
     """Turn a returned value into an array of numbers, or raise AnswerError.
 
-    Numbers, NumPy arrays and (nested) lists of numbers are accepted; anything
-    else (None, strings, objects, ragged lists) is refused with a message that
-    names the function.
+    Numbers, NumPy arrays and (nested) lists of numbers are accepted, and so
+    are exact real numbers such as :class:`fractions.Fraction` (converted to
+    the nearest floats); anything else (None, strings, objects, ragged lists)
+    is refused with a message that names the function.
 
     Examples
     --------
     >>> as_answer([1, 2.5]).dtype
     dtype('float64')
+    >>> from fractions import Fraction
+    >>> as_answer([Fraction(1, 2), Fraction(-3, 4)])
+    array([ 0.5 , -0.75])
     >>> try:
     ...     as_answer(None, "df")
     ... except AnswerError as err:
@@ -144,6 +167,8 @@ def as_answer(value, name: str = "the answer") -> np.ndarray:
     except Exception as err:
         raise AnswerError(f"{name} returned a {kind} that is not an array of numbers "
                           f"({type(err).__name__}).") from None
+    if isinstance(arr, np.ndarray) and arr.dtype == object:
+        arr = _exact_numbers_as_floats(arr, name, kind)
     if not isinstance(arr, np.ndarray) or arr.dtype.kind not in "biufc":
         raise AnswerError(f"{name} returned a {kind}, not a number or an array of numbers.")
     if arr.size > MAX_ANSWER_SIZE:
@@ -217,11 +242,13 @@ class Check:
 
 @dataclass(frozen=True)
 class Variant:
-    """A probe for a problem-specific mistake of a derivative.
+    """A probe for a problem-specific mistake of a derivative or a gradient.
 
-    If the answer fails on a case but passes on ``transform(args)`` (for
-    example with ``A`` replaced by its symmetric part), the mistake is named
-    and ``message`` explains it.
+    For a :class:`DerivativeCheck`: if the answer fails on a case but passes
+    on ``transform(args)`` (for example with ``A`` replaced by its symmetric
+    part), the mistake is named and ``message`` explains it.  For a
+    :class:`GradientCheck`, ``transform(g, x, *params)`` maps the answer
+    itself (see there).
     """
 
     name: str
@@ -307,8 +334,10 @@ class DerivativeCheck(Check):
 class GradientCheck(Check):
     """Judge ``grad(x, *params)`` (the shape of ``x``) with :func:`matdiff.check_gradient`.
 
-    The check compares ``<grad, d>`` with finite differences of
-    ``f(x, *params)`` along three random directions drawn from ``case.seed``.
+    A gradient is defined by an inner product, ``df = <grad, dx>``.  By
+    default that is the Frobenius (dot) product, and the check compares
+    ``<grad, d>`` with finite differences of ``f(x, *params)`` along three
+    random directions drawn from ``case.seed``.
 
     Parameters
     ----------
@@ -321,11 +350,26 @@ class GradientCheck(Check):
         agrees with one of them (to `rtol`, in the max-norm), that mistake is
         named instead of the general diagnosis: for example the eigenvector
         of the smallest eigenvalue where the largest was asked for.
+    metric : callable, optional
+        For a gradient with respect to another inner product, one of the form
+        ``<u, v> = <G(u), v>_F``: ``metric(g, x, *params)`` returns ``G(g)``,
+        the ordinary gradient that ``g`` stands for.  For
+        ``<u, v>_M = u^T M v`` it is ``lambda g, x, M: M @ g``; the answer
+        is then right when ``<metric(g), d>_F = df`` for every direction.
+    variants : sequence of Variant
+        Probes for problem-specific mistakes, tried when the answer fails:
+        ``transform(g, x, *params)`` maps the answer to what it would be
+        worth if that mistake had been made (for example ``g`` itself, for
+        an answer that is the ordinary gradient where another inner product
+        was asked for); if the result passes as the ordinary gradient, the
+        mistake is named.
     """
 
     f: Callable
     rtol: float = 1e-6
     mistakes: tuple = ()
+    metric: Callable | None = None
+    variants: tuple = ()
 
     def calls(self, case):
         x, *params = case.args
@@ -334,24 +378,57 @@ class GradientCheck(Check):
             calls.append((_symmetrized(x), *params))
         return calls
 
+    def _check(self, case, gradient):
+        x, *params = case.args
+        return check_gradient(lambda y: self.f(y, *params), gradient, x, rng=case.seed,
+                              trials=3, rtol=self.rtol)
+
     def verdict(self, case, answer, name, reference=None):
         x, *params = case.args
         try:
-            answer(*case.args)
+            g = answer(*case.args)
         except AnswerError as err:
             return Verdict(False, str(err), err.kind)
+        if self.metric is not None and g.shape != np.shape(x) and not (
+                g.size == np.size(x) == 1):
+            if g.ndim == 2 and g.shape == np.shape(x)[::-1]:
+                try:
+                    flipped = self._check(case, lambda y: self.metric(
+                        answer(y, *params).T, y, *params)).ok
+                except (DerivativeCheckError, ValueError, np.linalg.LinAlgError):
+                    flipped = False
+                if flipped:
+                    return Verdict(False, f"{name} has shape {g.shape}, the transpose of the "
+                                          f"variable's shape {np.shape(x)}, and its transpose "
+                                          "is right: a gradient has the shape of the variable.",
+                                   "transpose")
+            return Verdict(False, f"{name} has shape {g.shape}, but the variable has shape "
+                                  f"{np.shape(x)}: a gradient has the shape of the variable, "
+                                  "whatever the inner product.", "shape")
+        if self.metric is None:
+            def gradient(y):
+                return answer(y, *params)
+        else:
+            def gradient(y):
+                return self.metric(answer(y, *params).reshape(np.shape(y)), y, *params)
         try:
-            result = check_gradient(lambda y: self.f(y, *params), lambda y: answer(y, *params),
-                                    x, rng=case.seed, trials=3, rtol=self.rtol)
+            result = self._check(case, gradient)
         except DerivativeCheckError as err:
             return Verdict(False, f"{name} could not be checked: {err}", "error")
         if result.ok:
             return Verdict(True, "ok")
-        if self.mistakes:
-            value = answer(*case.args)
-            for mistake in self.mistakes:
-                if _matches(value, mistake, case.args, self.rtol, 0.0):
-                    return Verdict(False, mistake.message, mistake.name)
+        for mistake in self.mistakes:
+            if _matches(g, mistake, case.args, self.rtol, 0.0):
+                return Verdict(False, mistake.message, mistake.name)
+        if result.mistake not in ("shape", "nonfinite", "inconclusive"):
+            for variant in self.variants:
+                try:
+                    probe = self._check(case, lambda y, v=variant: v.transform(
+                        answer(y, *params), y, *params))
+                except (DerivativeCheckError, ValueError, np.linalg.LinAlgError):
+                    continue
+                if probe.ok:
+                    return Verdict(False, variant.message, variant.name)
         return Verdict(False, _derivative_message(result, name), result.mistake)
 
 
