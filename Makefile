@@ -130,8 +130,23 @@ test: lint book chromium
 # named bench/_*.py are helpers.  report.md joins the topics' reports.
 BENCH_SCRIPTS = $(filter-out bench/_%,$(sort $(wildcard bench/*.py)))
 
+# The AD peers (HIPS autograd, JAX) live in their own environment, .venv-peers:
+# they are what matdiff.ad is compared with, not the project's dependencies.  If
+# they cannot be installed (no wheel for this machine, no network) the benchmark
+# still runs and its report says the peers are missing.
+PEERS_VENV := .venv-peers
+
+$(PEERS_VENV)/.installed: bench/requirements-peers.txt
+	rm -rf $(PEERS_VENV)
+	$(PYTHON) -m venv $(PEERS_VENV)
+	$(PEERS_VENV)/bin/python -m pip install --quiet --disable-pip-version-check \
+	  -r bench/requirements-peers.txt
+	touch $@
+
 bench: $(VENV)/.installed
 	rm -rf _build/bench && mkdir -p _build/bench
+	$(MAKE) --no-print-directory $(PEERS_VENV)/.installed || \
+	  { rm -rf $(PEERS_VENV); echo "The AD peers did not install: bench/ad.py reports matdiff alone."; }
 	for script in $(BENCH_SCRIPTS); do echo "== $$script"; $(BIN)/python $$script; done
 	$(BIN)/python bench/_report.py
 
@@ -139,4 +154,4 @@ clean:
 	rm -rf _build
 
 distclean: clean
-	rm -rf $(VENV) node_modules
+	rm -rf $(VENV) $(PEERS_VENV) node_modules

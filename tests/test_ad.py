@@ -496,7 +496,7 @@ def test_every_built_in_primitive_has_both_rules():
     built_in = {k: op for k, op in ad.PRIMITIVES.items() if "." not in k}
     expected = {"add", "subtract", "multiply", "divide", "power", "negative", "exp", "log",
                 "tanh", "sin", "cos", "sqrt", "abs", "transpose", "reshape", "getitem", "sum",
-                "trace", "softmax", "matmul", "solve", "inv", "det", "logdet"}
+                "trace", "softmax", "matmul", "gram", "solve", "inv", "det", "logdet"}
     assert expected <= set(built_in)
     for name, op in built_in.items():
         assert op.vjps and op.jvps, name
@@ -585,3 +585,18 @@ def test_modes_do_not_nest_or_mix():
         ad.grad(lambda x: ad.jvp(lambda y: ad.sum(y * y), x, x)[1])(np.ones(2))
     with pytest.raises(TypeError, match="cannot be mixed"):
         ad.Dual(1.0, 1.0) + ad.Node(np.array(1.0))
+
+
+def test_gram_product_is_recorded_once_and_agrees_with_matmul():
+    rng = np.random.default_rng(7)
+    X, dX = rng.standard_normal((5, 3)), rng.standard_normal((5, 3))
+    W = rng.standard_normal((3, 3))
+    out = ad.Node(X).T @ ad.Node(X)
+    assert out.op == "matmul"                  # two different nodes: the general product
+    x = ad.Node(X)
+    assert (x.T @ x).op == "gram"
+    f = lambda X: ad.sum(W * (X.T @ X))        # noqa: E731
+    expected = X @ (W + W.T)
+    assert np.allclose(ad.grad(f)(X), expected)
+    assert check_gradient(lambda X: np.sum(W * (X.T @ X)), ad.grad(f), X)
+    assert np.isclose(ad.jvp(f, X, dX)[1], np.sum(expected * dX))

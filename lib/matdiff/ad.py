@@ -69,7 +69,7 @@ from .finite_differences import _basis
 
 __all__ = [
     "PRIMITIVES", "Dual", "Node", "abs", "add", "cos", "defjvp", "defvjp", "det", "divide",
-    "exp", "getitem", "grad", "inv", "jacobian", "jvp", "log", "logdet", "matmul", "mean",
+    "exp", "getitem", "grad", "gram", "inv", "jacobian", "jvp", "log", "logdet", "matmul", "mean",
     "multiply", "negative", "power", "primitive", "reshape", "sin", "softmax", "solve", "sqrt",
     "subtract", "sum", "tanh", "trace", "transpose", "value_and_grad", "vjp",
 ]
@@ -205,6 +205,14 @@ class Node(_Traced):
 
     def __repr__(self):
         return f"Node({self.op}, shape={self.shape})"
+
+    def __matmul__(self, other):
+        # X.T @ X is recorded as gram(X), whose pullback is one product instead of two.
+        if (self.op == "transpose" and self.parents[0] is other
+                and np.ndim(self.value) == 2 and self.value.shape == other.value.shape[::-1]
+                and self.value.strides == other.value.strides[::-1]):
+            return gram(other)
+        return matmul(self, other)
 
 
 def _value(x):
@@ -494,7 +502,14 @@ def power(a, b):
     return np.power(a, b)
 
 
-defvjp(power, lambda g, out, a, b: _unbroadcast(g * b * np.power(a, b - 1), np.shape(a)),
+def _power_vjp_a(g, out, a, b):
+    if np.ndim(b) == 0 and np.shape(g) == np.shape(a):
+        # the common case x**2, x**3: no broadcasting to undo, and no power for b = 2
+        return (b * g) * a if b == 2 else (b * g) * np.power(a, b - 1)
+    return _unbroadcast(g * b * np.power(a, b - 1), np.shape(a))
+
+
+defvjp(power, _power_vjp_a,
        lambda g, out, a, b: _unbroadcast(g * out * _log_base(a), np.shape(b)))
 defjvp(power, lambda da, out, a, b: _broadcast(da * b * np.power(a, b - 1), out),
        lambda db, out, a, b: _broadcast(db * out * _log_base(a), out))
@@ -635,11 +650,15 @@ def _as_matrices(g, a, b):
 
 
 def _matmul_vjp_a(g, out, a, b):            # d<g, a b> = <g b^T, da>
+    if np.ndim(a) == 2 and np.ndim(b) == 2:
+        return g @ b.T                      # plain matrices: nothing to reshape or unbroadcast
     g, a2, b2 = _as_matrices(g, a, b)
     return _unbroadcast(g @ np.swapaxes(b2, -1, -2), a2.shape).reshape(np.shape(a))
 
 
 def _matmul_vjp_b(g, out, a, b):            # d<g, a b> = <a^T g, db>
+    if np.ndim(a) == 2 and np.ndim(b) == 2:
+        return a.T @ g
     g, a2, b2 = _as_matrices(g, a, b)
     return _unbroadcast(np.swapaxes(a2, -1, -2) @ g, b2.shape).reshape(np.shape(b))
 
@@ -776,6 +795,27 @@ def _tree_map(fn, tree):
         items = [_tree_map(fn, v) for v in tree]
         return type(tree)(*items) if hasattr(tree, "_fields") else type(tree)(items)
     return fn(tree)
+
+
+@primitive
+def gram(x):
+    """``x.T @ x`` for a matrix `x` (``X.T @ X`` on a traced `X` is recorded as this).
+
+    d(XᵀX) = dXᵀ X + Xᵀ dX, so the pullback of G is X (G + Gᵀ): one product,
+    where the rule of a general product applied to Xᵀ and X would need two.
+    """
+    if np.ndim(x) != 2:
+        raise ValueError(f"gram needs a matrix (2-D array), got shape {np.shape(x)}.")
+    return x.T @ x                          # NumPy computes this with a symmetric update
+
+
+def _gram_jvp(dx, out, x):
+    half = x.T @ dx
+    return half + half.T
+
+
+defvjp(gram, lambda g, out, x: x @ (g + np.transpose(g)))
+defjvp(gram, _gram_jvp)
 
 
 def _tree_leaves(tree):
