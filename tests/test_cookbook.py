@@ -22,12 +22,17 @@ NAMES = [entry.name for entry in IDENTITIES]
 
 
 def test_registry_size_names_and_groups():
-    assert len(IDENTITIES) >= 40
+    assert len(IDENTITIES) >= 110
     assert len(set(NAMES)) == len(NAMES), [n for n, c in Counter(NAMES).items() if c > 1]
     per_group = Counter(entry.group for entry in IDENTITIES)
     assert set(per_group) == set(GROUPS), set(GROUPS) - set(per_group)
     assert min(per_group.values()) >= 4, per_group
     assert {entry.lecture for entry in IDENTITIES} <= set(range(1, 9))
+
+
+def test_every_entry_states_its_formula():
+    for entry in IDENTITIES:
+        assert entry.formula and entry.formula.strip(), f"{entry.name}: no formula"
 
 
 def test_the_identities_the_lectures_use_are_there():
@@ -88,7 +93,12 @@ PROPERTIES = {
         lambda A: _square(A) and np.all(np.linalg.eigvals(A).real > 0),
     "full column rank":
         lambda A: A.shape[0] > A.shape[1] and np.linalg.matrix_rank(A) == A.shape[1],
+    "full row rank":
+        lambda A: A.shape[0] < A.shape[1] and np.linalg.matrix_rank(A) == A.shape[0],
     "full rank": lambda A: np.linalg.matrix_rank(A) == min(A.shape),
+    "with distinct positive singular values":
+        lambda A: np.linalg.svd(A, compute_uv=False)[-1] > 1e-3
+        and _gaps(np.linalg.svd(A, compute_uv=False)) > 1e-3,
     "with a simple largest singular value":
         lambda A: np.diff(np.linalg.svd(A, compute_uv=False)[:2])[0] < -1e-3,
     "nonzero": lambda a: np.any(a != 0),
@@ -98,9 +108,12 @@ PROPERTIES = {
     "with entries 0 or 1": lambda a: set(np.unique(a)) <= {0.0, 1.0},
     "with one-hot columns": lambda Y: set(np.unique(Y)) <= {0.0, 1.0}
         and np.all(Y.sum(axis=0) == 1),
+    "one-hot": lambda y: y.ndim == 1 and set(np.unique(y)) <= {0.0, 1.0} and y.sum() == 1,
 }
 IMPLY_SQUARE = {name for name in PROPERTIES if name not in
-                {"full column rank", "full rank", "with a simple largest singular value",
+                {"full column rank", "full row rank", "full rank",
+                 "with a simple largest singular value", "with distinct positive singular values",
+                 "one-hot",
                  "nonzero", "with nonzero entries", "positive", "with entries +1 or -1",
                  "with entries 0 or 1", "with one-hot columns"}}
 IMPLY_SYMMETRIC = {name for name in PROPERTIES if name.startswith("symmetric")}
@@ -210,7 +223,7 @@ def balanced(text):
 
 @pytest.mark.parametrize("entry", IDENTITIES, ids=NAMES)
 def test_latex_is_valid(entry):
-    for latex in filter(None, [entry.latex, entry.grad_latex]):
+    for latex in filter(None, [entry.formula, entry.latex, entry.grad_latex]):
         assert balanced(latex), f"{entry.name}: unbalanced braces in {latex!r}"
         assert "$" not in latex
         assert latex.count(r"\left") == latex.count(r"\right")
