@@ -79,7 +79,11 @@ def test_grade_all_can_be_interrupted_and_resumed(course, tmp_path):
     results = tmp_path / "grades-results"
     proc = subprocess.Popen([*MATDIFF, "grade-all", str(folder), "--pset", "9", "--course",
                              str(course), "--out", str(csv_path), "--jobs", "1", *FAST],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            # a shell's background job (nohup, `&`) starts with SIGINT
+                            # ignored, and Python then installs no KeyboardInterrupt
+                            # handler: give the child the default, as a terminal would
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 120
     while not (results.exists() and list(results.glob("*.json"))):
         assert time.monotonic() < deadline and proc.poll() is None, proc.communicate()
