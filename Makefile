@@ -39,6 +39,7 @@ help:
 	@echo "make serve     build, then preview the book at http://127.0.0.1:$(PORT)/"
 	@echo "make refresh   re-execute notebooks in place: stored outputs and widget state"
 	@echo "               (NOTEBOOKS='lectures/01-....ipynb' for just some)"
+	@echo "make cookbook  regenerate appendix/cookbook.md from matdiff's registry of identities"
 	@echo "make lint      ruff over the library, tests, tools and benchmarks"
 	@echo "make bench     run the benchmarks bench/*.py: _build/bench/report.md and figures"
 	@echo "make chromium  install Debian's chromium for the browser tests, if missing"
@@ -112,6 +113,12 @@ serve: book
 
 refresh: $(VENV)/.installed
 	$(BIN)/python tools/refresh.py $(NOTEBOOKS)
+
+# The appendix's cookbook page is generated from matdiff.cookbook.IDENTITIES;
+# tests/test_cookbook.py fails when the committed page is out of date.
+.PHONY: cookbook
+cookbook: $(VENV)/.installed
+	$(BIN)/python tools/cookbook_page.py
 
 # ---------------------------------------------------------------- tests
 

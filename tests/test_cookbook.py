@@ -1,5 +1,7 @@
 """The cookbook registry: every identity is right, its samples honest, and wrong versions fail."""
 
+import importlib.util
+import json
 import re
 from collections import Counter
 
@@ -17,6 +19,8 @@ from matdiff.cookbook import (
     lookup,
 )
 from matplotlib.mathtext import MathTextParser
+
+from tests.conftest import ROOT, book_config
 
 NAMES = [entry.name for entry in IDENTITIES]
 
@@ -283,3 +287,92 @@ def test_at_fixes_the_other_arguments():
     assert np.isclose(f(x), args["a"] @ x @ args["b"])
     dX = np.ones_like(x)
     assert np.isclose(df(x, dX), np.sum(grad(x) * dX))
+
+
+# ---------------------------------------------------------------- the appendix page
+
+
+def _page_tool():
+    path = ROOT / "tools" / "cookbook_page.py"
+    spec = importlib.util.spec_from_file_location("cookbook_page", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+PAGE = ROOT / "appendix" / "cookbook.md"
+# Every TeX command the page may use: standard MathJax 3 (base and AMS) plus the book's macros.
+STANDARD_TEX = {
+    "top", "operatorname", "nabla", "lVert", "rVert", "lvert", "rvert", "frac", "log", "det",
+    "sum", "quad", "qquad", "circ", "otimes", "Big", "sqrt", "text", "max", "min", "tanh",
+    "sin", "cos", "exp", "mathrm", "mathbf", "mathbb", "times", "int", "infty", "in", "ne",
+    "geq", "leq", "cdots", "ldots", "langle", "rangle", "pi", "ell", "lambda", "Lambda",
+    "sigma", "Sigma", "mu", "Omega", "alpha", "beta", "gamma", "delta", "eta", ",", " ", "{",
+    "}",
+}
+
+
+def test_the_cookbook_page_is_up_to_date():
+    assert PAGE.read_text() == _page_tool().page(), (
+        "appendix/cookbook.md is out of date with matdiff.cookbook: run `make cookbook` "
+        "(python tools/cookbook_page.py) and commit the page")
+
+
+def test_the_page_shows_every_entry_once_under_its_topic_and_counts_them():
+    text = PAGE.read_text()
+    assert f"**This cookbook holds {len(IDENTITIES)} identities.**" in text
+    headings = re.findall(r"^## (.+)$", text, flags=re.M)
+    tool = _page_tool()
+    assert headings == [tool.HEADINGS[g] for g in GROUPS]
+    sections = re.split(r"^## .+$", text, flags=re.M)[1:]
+    for group, section in zip(GROUPS, sections):
+        names = re.findall(r"^### `(.+)`$", section, flags=re.M)
+        assert names == [e.name for e in IDENTITIES if e.group == group]
+    for entry in IDENTITIES:
+        block = text.split(f"### `{entry.name}`\n", 1)[1].split("\n### ", 1)[0]
+        for part in filter(None, [entry.formula, entry.latex, entry.grad_latex]):
+            assert part in block, f"{entry.name}: {part!r} is not on the page"
+        assert f"Lecture {entry.lecture}" in block
+    # Headings must stay distinct, even as lower-case anchors.
+    all_headings = re.findall(r"^#+ (.+)$", text, flags=re.M)
+    assert len({h.lower() for h in all_headings}) == len(all_headings)
+
+
+def test_the_page_math_is_balanced_and_uses_known_commands():
+    text = PAGE.read_text()
+    macros = set(book_config()["sphinx"]["config"]["mathjax3_config"]["tex"]["macros"])
+    for number, line in enumerate(text.splitlines(), 1):
+        if line.strip() == "$$" or line.startswith("%"):
+            continue
+        assert line.replace(r"\$", "").count("$") % 2 == 0, f"line {number}: unbalanced $"
+    assert text.count("\n  $$\n") % 2 == 0
+    assert "{{" not in text, "{{ starts a MyST substitution"
+    math = re.findall(r"\$\$(.+?)\$\$|\$([^$\n]+)\$", text, flags=re.S)
+    commands = {c for pair in math for chunk in pair for c in
+                re.findall(r"\\([A-Za-z]+|.)", chunk)}
+    assert commands <= STANDARD_TEX | macros, commands - STANDARD_TEX - macros
+    for chunk in (c for pair in math for c in pair if c):
+        assert balanced(chunk), chunk
+
+
+def test_lecture_links_name_existing_notebooks_and_others_are_plain(tmp_path):
+    text = PAGE.read_text()
+    for target in re.findall(r"\]\(([^)]+)\)", text):
+        assert (PAGE.parent / target).exists(), f"the page links to missing {target}"
+    tool = _page_tool()
+    (tmp_path / "lectures").mkdir()
+    planned = "Lecture 6: Newton's method and optimization (in preparation)"
+    assert tool.lecture(6, tmp_path) == planned
+    notebook = {"cells": [{"cell_type": "markdown", "source": ["# Lecture 6: Newton\n", "text"]}]}
+    (tmp_path / "lectures" / "06-newton.ipynb").write_text(json.dumps(notebook))
+    assert tool.lecture(6, tmp_path) == "[Lecture 6: Newton](../lectures/06-newton.ipynb)"
+
+
+def test_the_page_check_command_reports_staleness(tmp_path, monkeypatch, capsys):
+    tool = _page_tool()
+    assert tool.main(["--check"]) == 0
+    monkeypatch.setattr(tool, "PAGE", tmp_path / "cookbook.md")
+    monkeypatch.setattr(tool, "ROOT", tmp_path)
+    (tmp_path / "cookbook.md").write_text("# stale\n")
+    assert tool.main(["--check"]) == 1
+    assert "out of date" in capsys.readouterr().out

@@ -430,6 +430,16 @@ def _gp_grad(a):
     return 0.5 * (Ki @ np.outer(a["y"], a["y"]) @ Ki - Ki)
 
 
+def _softmax_cross_entropy(W, X, Y):
+    return -np.sum(Y * np.log(_softmax(W @ X)))
+
+
+def _softmax_cross_entropy_sample(rng):
+    c, p = _dims(rng)
+    N = c + p + 2
+    return {"W": _normal(rng, c, p), "X": _normal(rng, p, N), "Y": _one_hot(rng, c, N)}
+
+
 # ----------------------------------------------------------------------------
 # samplers shared by several entries
 
@@ -897,10 +907,7 @@ IDENTITIES = (
         "softmax cross-entropy in W", "machine learning",
         r"d\Big(-\sum_{ij} Y_{ij} \log S_{ij}\Big) = \operatorname{tr}(X (S - Y)^\top dW), \quad "
         r"S = \operatorname{softmax}(WX)", r"(S - Y) X^\top", 7, ("Y with one-hot columns",),
-        lambda W, X, Y: -np.sum(Y * np.log(_softmax(W @ X))), "W",
-        lambda rng: (lambda c, p: (lambda N: {"W": _normal(rng, c, p), "X": _normal(rng, p, N),
-                                              "Y": _one_hot(rng, c, N)})(c + p + 2))(
-            *_dims(rng)),
+        _softmax_cross_entropy, "W", _softmax_cross_entropy_sample,
         lambda a, d: tr(a["X"] @ (_softmax(a["W"] @ a["X"]) - a["Y"]).T @ d),
         lambda a: (_softmax(a["W"] @ a["X"]) - a["Y"]) @ a["X"].T,
         formula=r"-\sum_{ij} Y_{ij} \log \operatorname{softmax}(WX)_{ij}"),
@@ -952,10 +959,7 @@ IDENTITIES = (
         r"2\lambda U - 2(\Omega \circ (R - UV^\top))V", 7, ("Omega with entries 0 or 1",),
         lambda R, Omega, U, V, lam: np.sum((Omega * (R - U @ V.T)) ** 2) + lam * np.sum(U * U),
         "U",
-        lambda rng: (lambda m, n: (lambda r: {
-            "R": _normal(rng, m, n), "Omega": (rng.uniform(size=(m, n)) < 0.7) * 1.0,
-            "U": _normal(rng, m, r), "V": _normal(rng, n, r), "lam": 0.3})(m + n + 1))(
-            *_dims(rng)),
+        _factorization,
         lambda a, d: tr((2 * a["lam"] * a["U"] - 2 * (a["Omega"] * (a["R"] - a["U"] @ a["V"].T))
                          @ a["V"]).T @ d),
         lambda a: 2 * a["lam"] * a["U"] - 2 * (a["Omega"] * (a["R"] - a["U"] @ a["V"].T))
@@ -1024,7 +1028,7 @@ IDENTITIES = (
             int(rng.integers(2, 6))),
         lambda a, d: a["a"] @ d, lambda a: a["a"], formula=r"a^\top x"),
     Identity(
-        "x^T x", "products and powers", r"d(x^\top x) = 2x^\top dx", r"2x", 1, (),
+        "x^T x (squared norm)", "products and powers", r"d(x^\top x) = 2x^\top dx", r"2x", 1, (),
         lambda x: x @ x, "x", _vector_x, lambda a, d: 2 * a["x"] @ d, lambda a: 2 * a["x"],
         formula=r"x^\top x"),
     Identity(
@@ -1057,13 +1061,15 @@ IDENTITIES = (
             *_dims(rng)),
         lambda a, d: d @ a["A"] @ a["X"] + a["X"] @ a["A"] @ d, formula=r"XAX"),
     Identity(
-        "X^T A X", "products and powers", r"d(X^\top AX) = dX^\top AX + X^\top A\,dX", None, 2,
+        "X^T A X (congruence)", "products and powers",
+        r"d(X^\top AX) = dX^\top AX + X^\top A\,dX", None, 2,
         ("A square",), lambda X, A: X.T @ A @ X, "X",
         lambda rng: (lambda n, m: {"X": _normal(rng, n, m), "A": _normal(rng, n, n)})(
             *_dims(rng)),
         lambda a, d: d.T @ a["A"] @ a["X"] + a["X"].T @ a["A"] @ d, formula=r"X^\top AX"),
     Identity(
-        "X X^T", "products and powers", r"d(XX^\top) = dX\,X^\top + X\,dX^\top", None, 2, (),
+        "X X^T (Gram matrix of the rows)", "products and powers",
+        r"d(XX^\top) = dX\,X^\top + X\,dX^\top", None, 2, (),
         lambda X: X @ X.T, "X", _rect_X, lambda a, d: d @ a["X"].T + a["X"] @ d.T,
         formula=r"XX^\top"),
     # ================================================== more inverses
@@ -1496,10 +1502,7 @@ IDENTITIES = (
         "softmax cross-entropy in X", "machine learning",
         r"d\Big(-\sum_{ij} Y_{ij} \log S_{ij}\Big) = \operatorname{tr}((S - Y)^\top W\,dX), "
         r"\quad S = \operatorname{softmax}(WX)", r"W^\top (S - Y)", 7, ("Y with one-hot columns",),
-        lambda W, X, Y: -np.sum(Y * np.log(_softmax(W @ X))), "X",
-        lambda rng: (lambda c, p: (lambda N: {"W": _normal(rng, c, p), "X": _normal(rng, p, N),
-                                              "Y": _one_hot(rng, c, N)})(c + p + 2))(
-            *_dims(rng)),
+        _softmax_cross_entropy, "X", _softmax_cross_entropy_sample,
         lambda a, d: tr((_softmax(a["W"] @ a["X"]) - a["Y"]).T @ a["W"] @ d),
         lambda a: a["W"].T @ (_softmax(a["W"] @ a["X"]) - a["Y"]),
         formula=r"-\sum_{ij} Y_{ij} \log \operatorname{softmax}(WX)_{ij}"),
