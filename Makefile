@@ -150,10 +150,24 @@ $(PEERS_VENV)/.installed: bench/requirements-peers.txt
 	  -r bench/requirements-peers.txt
 	touch $@
 
+# otter-grader, the grading peer bench/grading.py runs side by side with matdiff's
+# grader, lives in .venv-otter for the same reason; if it cannot be installed the
+# grading benchmark still runs and says so.
+OTTER_VENV := .venv-otter
+
+$(OTTER_VENV)/.installed: bench/requirements-otter.txt
+	rm -rf $(OTTER_VENV)
+	$(PYTHON) -m venv $(OTTER_VENV)
+	$(OTTER_VENV)/bin/python -m pip install --quiet --disable-pip-version-check \
+	  -r bench/requirements-otter.txt
+	touch $@
+
 bench: $(VENV)/.installed
 	rm -rf _build/bench && mkdir -p _build/bench
 	$(MAKE) --no-print-directory $(PEERS_VENV)/.installed || \
 	  { rm -rf $(PEERS_VENV); echo "The AD peers did not install: bench/ad.py reports matdiff alone."; }
+	$(MAKE) --no-print-directory $(OTTER_VENV)/.installed || \
+	  { rm -rf $(OTTER_VENV); echo "otter-grader did not install: bench/grading.py reports matdiff alone."; }
 	for script in $(BENCH_SCRIPTS); do echo "== $$script"; $(BIN)/python $$script; done
 	$(BIN)/python bench/_report.py
 
@@ -161,4 +175,4 @@ clean:
 	rm -rf _build
 
 distclean: clean
-	rm -rf $(VENV) $(PEERS_VENV) node_modules
+	rm -rf $(VENV) $(PEERS_VENV) $(OTTER_VENV) node_modules
