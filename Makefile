@@ -137,29 +137,19 @@ test: lint book chromium
 # named bench/_*.py are helpers.  report.md joins the topics' reports.
 BENCH_SCRIPTS = $(filter-out bench/_%,$(sort $(wildcard bench/*.py)))
 
-# The AD peers (HIPS autograd, JAX) live in their own environment, .venv-peers:
-# they are what matdiff.ad is compared with, not the project's dependencies.  If
-# they cannot be installed (no wheel for this machine, no network) the benchmark
-# still runs and its report says the peers are missing.
+# The benchmarks' peers live in environments of their own, apart from .venv: they
+# are what the project is compared with, not its dependencies.  .venv-peers holds
+# the AD peers (HIPS autograd, JAX) for bench/ad.py, .venv-otter holds otter-grader
+# for bench/grading.py; each is built from bench/requirements-<name>.txt.  If one
+# cannot be installed (no wheel for this machine, no network) the benchmark still
+# runs and its report says which peer is missing.
 PEERS_VENV := .venv-peers
-
-$(PEERS_VENV)/.installed: bench/requirements-peers.txt
-	rm -rf $(PEERS_VENV)
-	$(PYTHON) -m venv $(PEERS_VENV)
-	$(PEERS_VENV)/bin/python -m pip install --quiet --disable-pip-version-check \
-	  -r bench/requirements-peers.txt
-	touch $@
-
-# otter-grader, the grading peer bench/grading.py runs side by side with matdiff's
-# grader, lives in .venv-otter for the same reason; if it cannot be installed the
-# grading benchmark still runs and says so.
 OTTER_VENV := .venv-otter
 
-$(OTTER_VENV)/.installed: bench/requirements-otter.txt
-	rm -rf $(OTTER_VENV)
-	$(PYTHON) -m venv $(OTTER_VENV)
-	$(OTTER_VENV)/bin/python -m pip install --quiet --disable-pip-version-check \
-	  -r bench/requirements-otter.txt
+.venv-%/.installed: bench/requirements-%.txt
+	rm -rf .venv-$*
+	$(PYTHON) -m venv .venv-$*
+	.venv-$*/bin/python -m pip install --quiet --disable-pip-version-check -r $<
 	touch $@
 
 bench: $(VENV)/.installed
