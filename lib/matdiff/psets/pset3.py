@@ -48,10 +48,10 @@ __all__ = [
     "check",
     "gaussian_loglik",
     "gaussian_loglik_precision",
+    "loaded_string",
     "log_abs_det_M",
     "logabsdet",
     "logdet_gram",
-    "loaded_string",
     "logistic_nll",
     "objective",
     "state",
@@ -166,6 +166,11 @@ def _scatter(mu, X):
     return R.T @ R
 
 
+def _det_gradient(A):
+    with np.errstate(over="ignore", invalid="ignore"):
+        return np.linalg.det(A) * _inv(A).T
+
+
 def _G_sigma(Sigma, mu, X):
     Si = _inv(Sigma)
     return 0.5 * (Si @ _scatter(mu, X) @ Si - len(X) * Si)
@@ -221,9 +226,8 @@ def _eigenvalue(lam0, K, B, C, sigma):
     return float(np.real(r.eigenvalue))
 
 
-def _without_rational_term(args):
-    lam, dlam, K, B, C, sigma = args
-    return (lam, dlam, K, B, np.zeros_like(C), sigma)
+def _trace_solve(lam, K, B, C, sigma, dM):
+    return np.trace(np.linalg.solve(loaded_string(lam, K, B, C, sigma), dM))
 
 
 def _fisher(beta, X):
@@ -261,7 +265,7 @@ CHECKS = {
         Mistake("transposed", lambda A: _inv(A),
                 "grad_logabsdet is A^-1, the transpose of the gradient: d log|det A| = "
                 "tr(A^-1 dA) = <A^-T, dA>."),
-        Mistake("det-gradient", lambda A: np.linalg.det(A) * _inv(A).T,
+        Mistake("det-gradient", lambda A: _det_gradient(A),
                 "grad_logabsdet is det(A) A^-T, the gradient of det A itself: divide by "
                 "det A (d log|u| = du / u)."),
     )),
@@ -325,11 +329,19 @@ CHECKS = {
                 "grad_objective is the gradient of s = c^T A(p)^-1 b, not of s^2: the "
                 "chain rule d(s^2) = 2 s ds is missing."),
     )),
-    "d_log_det_M": DerivativeCheck(log_abs_det_M, variants=(Variant(
-        "no-rational-term", _without_rational_term,
-        "d_log_det_M is right only without the rational term: the derivative of "
-        "lam / (lam - sigma) is -sigma / (lam - sigma)^2 (quotient rule), and it "
-        "multiplies C in M'(lam)."),)),
+    "dlogdet_M": GradientCheck(log_abs_det_M, mistakes=(
+        Mistake("no-rational-term", lambda lam, K, B, C, s: _trace_solve(lam, K, B, C, s, -B),
+                "dlogdet_M uses M'(lam) = -B: the term lam / (lam - sigma) C depends on "
+                "lam too, with derivative -sigma / (lam - sigma)^2 C."),
+        Mistake("quotient-rule", lambda lam, K, B, C, s: _trace_solve(
+            lam, K, B, C, s, -B + C / (lam - s)),
+                "dlogdet_M differentiates lam / (lam - sigma) as 1 / (lam - sigma): by the "
+                "quotient rule its derivative is -sigma / (lam - sigma)^2."),
+        Mistake("linear-case", lambda lam, K, B, C, s: _trace_solve(
+            lam, K, B, C, s, -np.eye(len(K))),
+                "dlogdet_M is -tr(M^-1), the derivative for M = K - lam I: here "
+                "M'(lam) = -B - sigma / (lam - sigma)^2 C."),
+    )),
     "newton_step": ArrayCheck(rtol=1e-9, atol=1e-12, public=_newton_step, mistakes=(
         Mistake("sign", lambda *a: _newton_step(*a, sign=1.0),
                 "newton_step goes the wrong way: lam - f/f' with f = det M and "
@@ -399,7 +411,7 @@ QUESTIONS = {
     "q1": ("Problem 1", ("grad_det", "grad_logabsdet", "grad_logdet_gram")),
     "q2": ("Problem 2", ("grad_loglik_mu", "grad_loglik_Sigma", "grad_loglik_precision")),
     "q3": ("Problem 3", ("d_state", "grad_objective")),
-    "q4": ("Problem 4", ("d_log_det_M", "newton_step", "nonlinear_eigenvalue")),
+    "q4": ("Problem 4", ("dlogdet_M", "newton_step", "nonlinear_eigenvalue")),
     "q5": ("Problem 5", ("nll_grad", "fisher_information", "fisher_scoring_step")),
 }
 
@@ -458,7 +470,7 @@ def eigen_start(problem, index, offset=0.02):
     root itself moved by `offset` times its distance to the next root keeps
     Newton's method (every correct variant) converging to it.
     """
-    K, B, C, sigma = problem
+    K, B, _, sigma = problem
     roots = sorted({round(_eigenvalue(mu, *problem), 9)
                     for mu in sla.eigh(K, B, eigvals_only=True)})
     roots = [r for r in roots if abs(r - sigma) > 1e-3]
@@ -503,8 +515,8 @@ def _public_cases():
         cases["q3"].append(("grad_objective", Case((p, b, c), f"m = {m}", seed=m)))
     problem = string_matrices(5)
     cases["q4"] += [
-        ("d_log_det_M", Case((3.0, *problem), "the loaded string with n = 5, lam = 3",
-                             seed=1)),
+        ("dlogdet_M", Case((3.0, *problem), "the loaded string with n = 5, lam = 3",
+                           seed=1)),
         ("newton_step", Case((3.0, *problem), "the loaded string with n = 5, lam = 3")),
         ("nonlinear_eigenvalue", Case((eigen_start(problem, 1), *problem),
                                       "the loaded string with n = 5, near its second "
