@@ -109,9 +109,9 @@ def _q3_large(rng):
 def _q4_derivative(rng):
     cases = []
     for n, lam in ((1, 0.5), (3, 4.0), (8, 20.0)):
-        cases.append(Case((lam, *string_matrices(n)), f"the loaded string with n = {n}",
+        cases.append(Case((np.array(lam), *string_matrices(n)), f"the loaded string with n = {n}",
                           seed=n))
-    cases.append(Case((2.5, *random_string(rng, 6, sigma=2.0)),
+    cases.append(Case((np.array(2.5), *random_string(rng, 6, sigma=2.0)),
                       "a random loaded string with n = 6, sigma = 2", seed=70))
     return [("dlogdet_M", c) for c in cases]
 

@@ -515,7 +515,7 @@ def _public_cases():
         cases["q3"].append(("grad_objective", Case((p, b, c), f"m = {m}", seed=m)))
     problem = string_matrices(5)
     cases["q4"] += [
-        ("dlogdet_M", Case((3.0, *problem), "the loaded string with n = 5, lam = 3",
+        ("dlogdet_M", Case((np.array(3.0), *problem), "the loaded string with n = 5, lam = 3",
                            seed=1)),
         ("newton_step", Case((3.0, *problem), "the loaded string with n = 5, lam = 3")),
         ("nonlinear_eigenvalue", Case((eigen_start(problem, 1), *problem),
