@@ -332,7 +332,11 @@ def test_usual_wrong_answers_lose_points_and_the_mistake_is_named(graded):
     assert "newton_step goes the wrong way" in output(a, "q4")
     assert "fisher_information is X^T X" in output(a, "q5")
     assert "fisher_scoring_step uses X^T X" in output(a, "q5")
-    assert scores(b) == {"q1": 2, "q2": 3, "q3": 3, "q4": 2, "q5": 3}
+    # q1, q2, q5: the wrong function fails the public group and its own hidden group;
+    # q3: only the large case, where a dense A(p) runs out of memory; q4: dlogdet_M
+    # is called by the other two answers, so every group fails.
+    assert scores(b) == {"q1": 1, "q2": 2, "q3": 3, "q4": 0, "q5": 2}
+    assert "MemoryError" in output(b, "q3")
     assert "grad_logabsdet is A^-1" in output(b, "q1")
     assert "a change of variables needs the chain rule" in output(b, "q2")
     assert "O(m)" in output(b, "q3")

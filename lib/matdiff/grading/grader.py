@@ -156,8 +156,10 @@ def _judge(pset: ProblemSet, q: Question, answers: dict, errors: list) -> Questi
         output = failures[0].message
     else:
         output = "\n".join(lines)
-    # Errors of the problem's own cells help explain a loss (stubs are reported above).
-    errors = [e for e in errors if not e.startswith("NotImplementedError")]
+    # Errors of the problem's own cells help explain a loss. Stubs are reported above,
+    # also when a check cell wrapped the stub's error in its own (a DerivativeCheckError
+    # saying "grad(x) raised NotImplementedError: ...").
+    errors = [e for e in errors if "NotImplementedError" not in e]
     if errors and score < q.points:
         output += "\nCells of this problem raised: " + "; ".join(errors[:3])
     return QuestionResult(q, score, output)

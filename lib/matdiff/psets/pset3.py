@@ -222,7 +222,7 @@ def _eigenvalue(lam0, K, B, C, sigma):
     r = newton_nonlinear_eigenvalue(lambda t: loaded_string(t, K, B, C, sigma),
                                     lambda t: _derivative_M(t, K, B, C, sigma), lam0)
     if not r.converged:
-        raise ValueError(f"Newton did not converge from {lam0}: {r.message}")
+        raise ValueError(f"Newton did not converge from lam0 = {lam0:.3g}: {r.message}")
     return float(np.real(r.eigenvalue))
 
 
