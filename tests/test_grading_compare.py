@@ -31,7 +31,7 @@ from matdiff.grading.compare import (
 from matdiff.psets import pset1
 
 from tests.conftest import ROOT
-from tests.grading_course import recorded
+from tests.grading_course import assert_wide_finite_difference_margins, recorded
 
 # ---------------------------------------------------------------------------- as_answer
 
@@ -523,30 +523,6 @@ def test_hidden_cases_leave_finite_differences_a_wide_margin():
     hidden = hidden_pset1()
     assert_wide_finite_difference_margins(hidden, {name: fns[0] for name, fns
                                                    in right_and_wrong().items()})
-
-
-def assert_wide_finite_difference_margins(hidden, right):
-    """Every right answer passes each derivative and gradient case 100x below its rtol."""
-    from matdiff import check_derivative, check_gradient
-
-    for groups in hidden.GROUPS.values():
-        for group in groups:
-            for name, case in group.cases:
-                check = hidden.CHECKS[name]
-                x, *params = case.args
-                if isinstance(check, DerivativeCheck):
-                    result = check_derivative(
-                        lambda y, p=params, f=check.f: f(y, *p),
-                        lambda y, d, p=params, fn=right[name]: fn(y, d, *p), x,
-                        rng=case.seed, trials=check.trials, rtol=check.rtol)
-                elif isinstance(check, GradientCheck):
-                    result = check_gradient(lambda y, p=params, f=check.f: f(y, *p),
-                                            lambda y, p=params, fn=right[name]: fn(y, *p), x,
-                                            rng=case.seed, trials=3, rtol=check.rtol)
-                else:
-                    continue
-                assert result.ok and result.rel_error < check.rtol / 100, (name, case.label,
-                                                                          result)
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="sandbox uids are used only by root")

@@ -10,26 +10,30 @@ behaviour on crashes, timeouts and malformed notebooks is tested with
 Problem Set 1 and the small course of tests/grading_course.py).
 """
 
-import json
-import re
-
-import nbformat
 import numpy as np
 import pytest
-from matdiff.grading import sandbox
-from matdiff.grading.compare import ArrayCheck, live_answer
-from matdiff.grading.grader import grade_folder
-from matdiff.grading.notebook import questions_of
+from matdiff.grading.compare import ArrayCheck
 from matdiff.grading.problemset import ProblemSet
 from matdiff.psets import pset2
 from scipy.special import softmax
 
 from tests.conftest import ROOT
-from tests.grading_course import idle_sandbox_uids, recorded, with_cells
+from tests.grading_course import (
+    assert_every_answer_is_a_friendly_stub,
+    assert_no_hidden_inputs,
+    assert_no_sandbox_process_is_left,
+    assert_student_edition_hides_solutions,
+    assert_wide_finite_difference_margins,
+    grade_submissions,
+    hidden_module,
+    judge,
+    output,
+    scores,
+    with_cells,
+)
 
 MASTER = ROOT / "solutions" / "pset2.ipynb"
 EDITION = ROOT / "psets" / "pset2.ipynb"
-LIMITS = sandbox.Limits(cell_timeout=10, total_timeout=300)
 FULL = {"q1": 4, "q2": 3, "q3": 3, "q4": 3, "q5": 4, "q6": 3}
 
 
@@ -66,84 +70,22 @@ def test_master_declares_what_the_visible_checks_and_grader_use(pset):
 
 
 def test_student_edition_hides_solutions_rubrics_and_outputs():
-    master = nbformat.read(MASTER, as_version=4)
-    text = EDITION.read_text()
-    for cell in master.cells:
-        for block in re.findall(r"# BEGIN SOLUTION\n(.*?)# END SOLUTION", cell.source, re.S):
-            for line in block.strip().splitlines():
-                if line.strip() and not line.strip().startswith("#"):
-                    assert line.strip() not in text, f"solution line leaked: {line.strip()!r}"
-        for kind in ("SOLUTION", "RUBRIC", "EXPLANATION"):
-            for block in re.findall(rf"<!-- BEGIN {kind} -->(.*?)<!-- END {kind} -->",
-                                    cell.source, re.S):
-                assert block.strip()[:60] not in text
-    edition = json.loads(text)
-    assert not re.search(r"BEGIN|Rubric", text)
-    assert all(c["outputs"] == [] for c in edition["cells"] if c["cell_type"] == "code")
-    assert sum("**Your answer.**" in "".join(c["source"]) for c in edition["cells"]) == 2
-    assert [q.id for q in questions_of(edition)] == [q.id for q in questions_of(master)]
+    assert_student_edition_hides_solutions(MASTER, EDITION, written=2)
 
 
 def test_every_answer_is_a_friendly_stub():
-    edition = nbformat.read(EDITION, as_version=4)
-    namespace = {"np": np}
-    exec("import math\nfrom fractions import Fraction\nimport scipy.special", namespace)
-    for cell in edition.cells:
-        if cell.cell_type == "code" and "NotImplementedError" in cell.source:
-            exec(cell.source, namespace)
-    for title, names in pset2.QUESTIONS.values():
-        for name in names:
-            with pytest.raises(NotImplementedError) as err:
-                namespace[name](*[None] * namespace[name].__code__.co_argcount)
-            assert str(err.value).startswith(f"{title}: write the body of {name}(")
+    assert_every_answer_is_a_friendly_stub(
+        EDITION, pset2.QUESTIONS,
+        "import numpy as np\nimport math\nfrom fractions import Fraction\nimport scipy.special")
 
 
 # ---------------------------------------------------------------------------- checks, in process
 
 
-def judge(pset, qid, answers, replay=False):
-    """(points, {answer name: set of mistakes}) of question qid for these functions."""
-    points, mistakes = 0, {}
-    for gi, group in enumerate(pset.groups[qid]):
-        ok = True
-        for ci, (name, case) in enumerate(group.cases):
-            check = pset.checks[name]
-            answer = (recorded(check, case, answers[name], name) if replay
-                      else live_answer(answers[name], name))
-            verdict = check.verdict(case, answer, name, pset.references[qid, gi, ci])
-            if not verdict.ok:
-                ok = False
-                mistakes.setdefault(name, set()).add(verdict.mistake)
-        points += group.points if ok else 0
-    return points, mistakes
-
-
 def test_the_master_passes_every_hidden_case_with_a_margin(pset, master_answers):
-    # A right answer computed differently from the master differs from it by
-    # roundoff: a margin of 100x below the tolerance keeps it passing.
-    from matdiff import check_derivative, check_gradient
-
     for qid in FULL:
         assert judge(pset, qid, master_answers) == (FULL[qid], {})
-        for group in pset.groups[qid]:
-            for name, case in group.cases:
-                check, fn = pset.checks[name], master_answers[name]
-                x, *params = case.args
-                if isinstance(check, ArrayCheck):
-                    continue
-                if hasattr(check, "trials"):
-                    result = check_derivative(lambda y, p=params, f=check.f: f(y, *p),
-                                              lambda y, d, p=params, fn=fn: fn(y, d, *p), x,
-                                              rng=case.seed, trials=check.trials,
-                                              rtol=check.rtol)
-                else:
-                    metric = check.metric or (lambda g, *a: g)
-                    result = check_gradient(lambda y, p=params, f=check.f: f(y, *p),
-                                            lambda y, p=params, fn=fn, m=metric: m(fn(y, *p),
-                                                                                   y, *p), x,
-                                            rng=case.seed, trials=3, rtol=check.rtol)
-                assert result.ok and result.rel_error < check.rtol / 100, (name, case.label,
-                                                                          result)
+    assert_wide_finite_difference_margins(hidden_module(2), master_answers)
 
 
 def test_the_public_group_is_the_visible_check_and_agrees_with_the_master(pset,
@@ -263,21 +205,7 @@ SUBMISSIONS = {
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory, pset):
-    folder = tmp_path_factory.mktemp("submissions")
-    for name, make in SUBMISSIONS.items():
-        (folder / f"{name}.ipynb").write_text(make())
-    out = tmp_path_factory.mktemp("grades")
-    grade_folder(folder, pset, out / "grades.csv", jobs=2, limits=LIMITS)
-    return {name: json.loads((out / "grades-results" / f"{name}.json").read_text())
-            for name in SUBMISSIONS}
-
-
-def scores(result):
-    return {t["name"].split("(")[-1].rstrip(")"): t["score"] for t in result["tests"]}
-
-
-def output(result, qid):
-    return next(t["output"] for t in result["tests"] if t["name"].endswith(f"({qid})"))
+    return grade_submissions(tmp_path_factory, pset, SUBMISSIONS)
 
 
 def test_the_master_solution_scores_full_marks(graded):
@@ -325,14 +253,8 @@ def test_wrong_answers_lose_points_and_the_mistake_is_named(graded):
 
 
 def test_feedback_never_shows_hidden_inputs(graded):
-    # Labels describe inputs ("a 30x4 A, lam = 0.1"); values would show as arrays or as
-    # numbers with many digits.
-    for result in graded.values():
-        text = json.dumps(result)
-        assert "array(" not in text and not re.search(r"\d\.\d{4,}", text)
+    assert_no_hidden_inputs(graded.values())
 
 
 def test_no_sandbox_process_or_folder_is_left_behind(graded):
-    with idle_sandbox_uids() as uids:
-        for uid in uids:
-            assert [p for p in sandbox.user_processes(uid) if p[2] != "Z"] == []
+    assert_no_sandbox_process_is_left()

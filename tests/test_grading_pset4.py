@@ -13,27 +13,32 @@ wrong answer costs exactly its question, and two usual wrong answers per
 autograded question lose points with feedback that names the mistake.
 """
 
-import importlib.util
 import json
 
 import nbformat
 import numpy as np
 import pytest
-from matdiff.grading import sandbox
 from matdiff.grading.compare import ArrayCheck, live_answer
-from matdiff.grading.grader import grade_folder
 from matdiff.grading.notebook import questions_of
 from matdiff.grading.problemset import ProblemSet
 from matdiff.psets import pset4
 
 from tests.conftest import ROOT
-from tests.grading_course import idle_sandbox_uids
-from tests.test_grading_compare import assert_wide_finite_difference_margins, recorded
-from tests.test_grading_pset1 import with_cells
+from tests.grading_course import (
+    assert_no_hidden_inputs,
+    assert_no_sandbox_process_is_left,
+    assert_wide_finite_difference_margins,
+    grade_submissions,
+    hidden_cases,
+    hidden_module,
+    output,
+    recorded,
+    scores,
+    with_cells,
+)
 
 MASTER = ROOT / "solutions" / "pset4.ipynb"
 EDITION = ROOT / "psets" / "pset4.ipynb"
-LIMITS = sandbox.Limits(cell_timeout=10, total_timeout=300)
 FULL = {"q1": 4, "q2": 5, "q3": 3, "q4": 4, "q5": 4}
 
 
@@ -50,14 +55,6 @@ def right(problem_set):
     # The master sets NumPy's print options; the grader's process keeps its own.
     assert np.get_printoptions() == before
     return answers
-
-
-def hidden_module():
-    spec = importlib.util.spec_from_file_location("hidden_pset4_for_tests",
-                                                  ROOT / "tests" / "hidden" / "pset4.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 # ---------------------------------------------------------------------------- the usual mistakes
@@ -133,13 +130,6 @@ def wrong_answers(right):
     }
 
 
-def all_cases(hidden):
-    for qid, groups in hidden.GROUPS.items():
-        for group in groups:
-            for name, case in group.cases:
-                yield qid, name, case
-
-
 # ---------------------------------------------------------------------------- without a sandbox
 
 
@@ -156,13 +146,13 @@ def test_the_master_declares_what_the_visible_checks_and_grader_use(problem_set)
 
 
 def test_the_public_group_is_the_visible_check_and_agrees_with_the_master(right):
-    hidden = hidden_module()
+    hidden = hidden_module(4)
     for qid, (_, names) in pset4.QUESTIONS.items():
         public = hidden.GROUPS[qid][0]
         assert public.cases == pset4.CASES[qid]
         visible = pset4.verdicts(qid, *(right[n] for n in names))
         assert all(v.ok for _, _, v in visible), [v.message for _, _, v in visible]
-    for _, name, case in all_cases(hidden):
+    for _, name, case in hidden_cases(hidden):
         check = hidden.CHECKS[name]
         if isinstance(check, ArrayCheck):   # public references exist for every case
             assert np.allclose(check.public_reference(case), check.reference(case, right[name]),
@@ -170,9 +160,9 @@ def test_the_public_group_is_the_visible_check_and_agrees_with_the_master(right)
 
 
 def test_recorded_answers_get_the_verdict_of_live_answers_on_every_case(right):
-    hidden = hidden_module()
+    hidden = hidden_module(4)
     wrong = wrong_answers(right)
-    for _, name, case in all_cases(hidden):
+    for _, name, case in hidden_cases(hidden):
         check = hidden.CHECKS[name]
         ref = check.reference(case, right[name]) if isinstance(check, ArrayCheck) else None
         for fn in [right[name]] + [f for f, _ in wrong[name]]:
@@ -187,14 +177,14 @@ def test_hidden_cases_leave_finite_differences_a_wide_margin(right):
     # A correct answer computed differently from the master differs from it by
     # roundoff; a margin of 100x below the tolerance keeps it passing, also at
     # the nearly repeated eigenvalues.
-    assert_wide_finite_difference_margins(hidden_module(), right)
+    assert_wide_finite_difference_margins(hidden_module(4), right)
 
 
 def test_each_usual_mistake_fails_and_is_named(right):
-    hidden = hidden_module()
+    hidden = hidden_module(4)
     for name, mistakes in wrong_answers(right).items():
         check = hidden.CHECKS[name]
-        cases = [case for _, n, case in all_cases(hidden) if n == name]
+        cases = [case for _, n, case in hidden_cases(hidden) if n == name]
         for fn, kind in mistakes:
             verdicts = [check.verdict(case, live_answer(fn, name), name,
                                       check.reference(case, right[name])
@@ -258,22 +248,7 @@ SUBMISSIONS = {
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory, problem_set):
-    folder = tmp_path_factory.mktemp("submissions")
-    for name, make in SUBMISSIONS.items():
-        (folder / f"{name}.ipynb").write_text(make())
-    out = tmp_path_factory.mktemp("grades")
-    counts = grade_folder(folder, problem_set, out / "grades.csv", jobs=2, limits=LIMITS)
-    assert counts["graded"] == len(SUBMISSIONS)
-    return {name: json.loads((out / "grades-results" / f"{name}.json").read_text())
-            for name in SUBMISSIONS}
-
-
-def scores(result):
-    return {t["name"].split("(")[-1].rstrip(")"): t["score"] for t in result["tests"]}
-
-
-def output(result, qid):
-    return next(t["output"] for t in result["tests"] if t["name"].endswith(f"({qid})"))
+    return grade_submissions(tmp_path_factory, problem_set, SUBMISSIONS)
 
 
 def test_the_master_solution_scores_full_marks(graded):
@@ -324,12 +299,11 @@ def test_usual_wrong_answers_lose_points_and_the_mistake_is_named(graded):
 
 
 def test_feedback_never_shows_hidden_inputs(graded):
+    assert_no_hidden_inputs(graded.values())
+    # nor numbers in scientific notation (a tolerance like 1e-08 is not an input)
     for result in graded.values():
-        text = json.dumps(result)
-        assert "array(" not in text and "e-0" not in text.replace("1e-0", "")
+        assert "e-0" not in json.dumps(result).replace("1e-0", "")
 
 
 def test_no_sandbox_process_is_left_behind(graded):
-    with idle_sandbox_uids() as uids:
-        for uid in uids:
-            assert [p for p in sandbox.user_processes(uid) if p[2] != "Z"] == []
+    assert_no_sandbox_process_is_left()
