@@ -600,3 +600,19 @@ def test_gram_product_is_recorded_once_and_agrees_with_matmul():
     assert np.allclose(ad.grad(f)(X), expected)
     assert check_gradient(lambda X: np.sum(W * (X.T @ X)), ad.grad(f), X)
     assert np.isclose(ad.jvp(f, X, dX)[1], np.sum(expected * dX))
+
+
+def test_float64_inputs_and_converted_inputs_give_the_same_gradient_over_repeated_calls():
+    """_as_input's fast path (a float64 ndarray, used as is) and its fallback (ints, float32:
+    converted), and the tape's creation-order sort across repeated calls."""
+    def f(x):
+        return ad.sum(ad.tanh(x) * x) + ad.trace(ad.reshape(x, (2, 2)) @ ad.reshape(x, (2, 2)))
+
+    x = np.array([1.0, 2.0, -1.0, 0.5])
+    g = ad.grad(f)(x)
+    for other in (x.astype(np.float32), 2.0 * x.astype(np.float32) / 2):
+        assert np.allclose(ad.grad(f)(other), g, rtol=1e-6)
+    assert np.array_equal(ad.grad(lambda x: ad.sum(x * x))(np.array([1, 2])), [2.0, 4.0])
+    assert np.array_equal(ad.grad(f)(x), g)                  # a second trace, newer nodes
+    assert np.isclose(ad.jvp(f, x, np.ones(4))[1], np.sum(g))
+    assert np.allclose(ad.jacobian(f, x)[0], g)

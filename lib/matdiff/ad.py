@@ -62,6 +62,7 @@ array([0.5, 0.5])
 from __future__ import annotations
 
 import functools
+import itertools
 
 import numpy as np
 
@@ -76,6 +77,8 @@ __all__ = [
 
 #: Every primitive by name: the one registry of forward and reverse rules.
 PRIMITIVES: dict = {}
+
+_NODE_COUNT = itertools.count()
 
 _NESTING = ("matdiff.ad computes first derivatives only: grad, vjp and jvp cannot be nested, "
             "and a traced value cannot be turned back into a NumPy array.")
@@ -198,10 +201,11 @@ class Node(_Traced):
         Name of the primitive that made it (``'input'`` for an input).
     """
 
-    __slots__ = ("op", "parents", "pullback", "value")
+    __slots__ = ("op", "parents", "pullback", "seq", "value")
 
     def __init__(self, value, parents=(), pullback=None, op="input"):
         self.value, self.parents, self.pullback, self.op = value, parents, pullback, op
+        self.seq = next(_NODE_COUNT)        # creation order: parents come before children
 
     def __repr__(self):
         return f"Node({self.op}, shape={self.shape})"
@@ -371,7 +375,7 @@ def _rules(op, kind, argnums):
 
 def _trace(op, args, kwargs):
     """Apply a primitive to traced arguments: the value, and its tangent or tape node."""
-    argnums, values, kind = [], [], None
+    values, argnums, kind = list(args), [], None
     for i, a in enumerate(args):
         if isinstance(a, _Traced):
             if kind is not None and type(a) is not kind:
@@ -379,8 +383,7 @@ def _trace(op, args, kwargs):
                                 f"forward and reverse mode cannot be mixed. {_NESTING}")
             kind = type(a)
             argnums.append(i)
-            a = a.value
-        values.append(a)
+            values[i] = a.value
     rules = _rules(op, kind, argnums)
     if op.fwd is None:
         out = saved = op.fun(*values, **kwargs)
@@ -573,10 +576,13 @@ def sum(x, axis=None, keepdims=False):  # shadows the builtin, as numpy.sum
 
 
 def _sum_vjp(g, out, x, axis=None, keepdims=False):
-    # Put back the summed axes, then copy g along them.
+    # Put back the summed axes, then copy g along them (into a new array: quicker to
+    # make than np.broadcast_to's read-only view, and quicker for the rules downstream).
     if axis is not None and not keepdims:
         g = np.expand_dims(g, axis)
-    return np.broadcast_to(g, np.shape(x))
+    cotangent = np.empty(np.shape(x))
+    cotangent[...] = g
+    return cotangent
 
 
 defvjp(sum, _sum_vjp)
@@ -635,8 +641,11 @@ def _check_matmul(a, b):
 @primitive
 def matmul(a, b):
     """``a @ b``: matrix-matrix, matrix-vector, vector-matrix, vector-vector, or stacks of these."""
-    _check_matmul(a, b)
-    return np.matmul(a, b)
+    try:
+        return np.matmul(a, b)
+    except ValueError:
+        _check_matmul(a, b)                 # a clearer message for the usual mistakes
+        raise
 
 
 def _as_matrices(g, a, b):
@@ -826,6 +835,8 @@ def _tree_leaves(tree):
 
 def _as_input(x, name):
     """A real float array to differentiate at."""
+    if type(x) is np.ndarray and x.dtype == np.float64:
+        return x                            # the common case, checked first
     if isinstance(x, _Traced):
         raise NotImplementedError(_NESTING)
     a = np.asarray(x)
@@ -852,17 +863,22 @@ def _output(out, who):
 
 
 def _toposort(out):
-    """The nodes that `out` depends on, each before its parents (depth-first, no recursion)."""
-    order, seen, stack = [], set(), [(out, False)]
+    """The nodes that `out` depends on, each before its parents.
+
+    A node is made after its parents, so the latest-made first is a topological
+    order: collect the nodes reachable from `out`, then sort them by creation.
+    """
+    seen, stack = {id(out): out}, [out]
     while stack:
-        node, finished = stack.pop()
-        if finished:
-            order.append(node)
-        elif id(node) not in seen:
-            seen.add(id(node))
-            stack.append((node, True))
-            stack.extend((p, False) for p in node.parents if id(p) not in seen)
-    return order[::-1]
+        for p in stack.pop().parents:
+            if id(p) not in seen:
+                seen[id(p)] = p
+                stack.append(p)
+    return sorted(seen.values(), key=_creation, reverse=True)
+
+
+def _creation(node):
+    return node.seq
 
 
 def _backward(order, g):
@@ -879,9 +895,20 @@ def _backward(order, g):
 
 
 def _gradient_of(leaf, cotangents):
-    g = cotangents.get(id(leaf))
-    g = np.zeros(leaf.shape) if g is None else np.array(g, dtype=float).reshape(leaf.shape)
-    return g[()] if g.ndim == 0 else g
+    """The cotangent of an input, as a new float array of its shape (a float if 0-d)."""
+    g, shape = cotangents.get(id(leaf)), leaf.value.shape
+    if g is None:
+        return np.zeros(shape) if shape else np.float64(0.0)
+    g = np.array(g, dtype=float)
+    if g.shape != shape:
+        g = g.reshape(shape)
+    return g if shape else g[()]
+
+
+def _seed(value):
+    """The cotangent 1 of a scalar output, with the output's shape."""
+    shape = np.shape(value)
+    return np.ones(shape) if shape else np.array(1.0)
 
 
 def value_and_grad(f, argnums=0):
@@ -914,7 +941,7 @@ def value_and_grad(f, argnums=0):
             raise ValueError(f"grad needs f to return a scalar, but f returned an array of shape "
                              f"{np.shape(value)}; use matdiff.ad.vjp(f, x) for vector-Jacobian "
                              "products or matdiff.ad.jacobian(f, x) for the whole Jacobian.")
-        cotangents = {} if node is None else _backward(_toposort(node), np.ones(np.shape(value)))
+        cotangents = {} if node is None else _backward(_toposort(node), _seed(value))
         grads = tuple(_tree_map(lambda leaf: _gradient_of(leaf, cotangents), args[i])
                       for i in positions)
         return value, grads[0] if single else grads
