@@ -59,8 +59,9 @@ def ratios(engine):
         for name, (f, x) in matrix_functions(n, rng, ops).items():
             f_run, g_run = compile_f(f), compile_grad(f)
             ready(f_run(x)), ready(g_run(x))           # compile (JAX), warm up (both)
-            t_f = _common.best_time(lambda f_run=f_run, x=x: ready(f_run(x)), repeat=3)
-            t_g = _common.best_time(lambda g_run=g_run, x=x: ready(g_run(x)), repeat=3)
+            # timed as bench/ad.py times matdiff: interleaved, best of 5
+            t_f, t_g = _common.best_times(lambda f_run=f_run, x=x: ready(f_run(x)),
+                                          lambda g_run=g_run, x=x: ready(g_run(x)))
             out.setdefault(name, {})[str(n)] = t_g / t_f
     return out
 

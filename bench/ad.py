@@ -34,9 +34,9 @@ def cheap_gradient():
             dx = rng.standard_normal(x.shape)
             # the three agree (a sanity check, not a test): <grad f, dx> = f'(x)[dx]
             assert np.isclose(np.sum(gradient(x) * dx), ad.jvp(f, x, dx)[1], rtol=1e-6)
-            t_f = _common.best_time(lambda f=f, x=x: f(x))
-            t_grad = _common.best_time(lambda g=gradient, x=x: g(x))
-            t_jvp = _common.best_time(lambda f=f, x=x, dx=dx: ad.jvp(f, x, dx))
+            t_f, t_grad, t_jvp = _common.best_times(lambda f=f, x=x: f(x),
+                                                    lambda g=gradient, x=x: g(x),
+                                                    lambda f=f, x=x, dx=dx: ad.jvp(f, x, dx))
             ratios.setdefault(name, []).append(t_grad / t_f)
             rows.append((name, n, f"{1e3 * t_f:.3g}", f"{1e3 * t_grad:.3g}",
                          f"**{t_grad / t_f:.2f}**", f"{t_jvp / t_f:.2f}"))
@@ -172,7 +172,8 @@ NumPy does not expose them, so matdiff.ad refactors (see above)."""
 
 {environment} Each time is the best of 5 runs of process CPU time
 (`timeit` with `time.process_time`), so other programs on the machine change it
-little.
+little; the function and its gradient are timed in alternation, for every engine
+alike, so that a ratio compares runs made under the same load.
 
 ### The cheap-gradient principle
 
