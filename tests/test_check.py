@@ -181,6 +181,17 @@ def test_grad_that_raises_names_grad():
         check_gradient(lambda x: x @ x, lambda x: np.ones((2, 2)) @ np.ones(3), np.ones(2))
 
 
+def test_an_unwritten_function_reaches_the_reader_as_its_own_error():
+    # A problem set's stub: its message says what to write, so it is not wrapped.
+    def stub(x):
+        raise NotImplementedError("Problem 1: write the body of grad_f(x)")
+
+    with pytest.raises(NotImplementedError, match="write the body of grad_f"):
+        check_gradient(lambda x: x @ x, stub, np.ones(3))
+    with pytest.raises(NotImplementedError, match="write the body of grad_f"):
+        check_derivative(lambda x: x @ x, lambda x, dx: stub(x), np.ones(3))
+
+
 def test_f_that_raises_or_is_not_finite():
     with pytest.raises(DerivativeCheckError, match="ZeroDivisionError"):
         check_derivative(lambda x: 1 / 0, lambda x, dx: dx, 1.0)

@@ -157,8 +157,7 @@ def _judge(pset: ProblemSet, q: Question, answers: dict, errors: list) -> Questi
     else:
         output = "\n".join(lines)
     # Errors of the problem's own cells help explain a loss. Stubs are reported above,
-    # also when a check cell wrapped the stub's error in its own (a DerivativeCheckError
-    # saying "grad(x) raised NotImplementedError: ...").
+    # also when a cell wrapped the stub's error in an error of its own.
     errors = [e for e in errors if "NotImplementedError" not in e]
     if errors and score < q.points:
         output += "\nCells of this problem raised: " + "; ".join(errors[:3])
