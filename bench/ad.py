@@ -165,7 +165,8 @@ microseconds of Python per recorded operation on top of the function, which is
 most of the cost at n = 50; at n = 800 the products dominate and the eager
 ratios approach the count of matrix products in the pullbacks.  For `logdet`,
 JAX reuses the LU factors of the forward pass for the inverse in the pullback;
-NumPy does not expose them, so matdiff.ad refactors (see above)."""
+NumPy does not expose an LU, so matdiff.ad reuses a Cholesky factor where the
+matrix is symmetric positive definite and otherwise factors again (see above)."""
     worst_line = ", ".join(f"{worst[n]:.2f} at n = {n}" for n in SIZES)
     _common.write_report(TOPIC, f"""\
 ## Automatic differentiation (`bench/ad.py`)
@@ -187,12 +188,15 @@ Largest grad / f: {worst_line}.
 ![time(gradient) / time(function)](ad-cheap-gradient.png)
 
 Reading the table: at n = 50 the few microseconds of Python per recorded
-operation are a visible part of the cost.  `logdet(X^T X + I)` has the largest
-ratio: NumPy forms `X^T X` with a symmetric rank-k update (half the work of a
-general product) while its pullback needs two general products, and the
-gradient of `logdet` needs the inverse (NumPy's `inv` is an LU factorization and
-n triangular solves, several times the factorization that `slogdet` needs;
-NumPy does not expose that LU for reuse).
+operation are a visible part of the cost.  `logdet(X^T X + I)` is the hardest
+case: NumPy forms `X^T X` with a symmetric rank-k update (half the work of a
+general product) and `slogdet` needs one LU factorization, while the gradient
+needs the inverse of `M = X^T X + I` and a general product `X (G + G^T)`.
+NumPy's `inv` is a second LU factorization and n triangular solves, alone
+more than twice the function; so above 64 x 64 a traced `logdet` of a
+symmetric positive definite matrix keeps its Cholesky factor `L` and forms
+`M^-1 = L^-T L^-1` from it by halves in matrix products (NumPy has no
+triangular inverse), which halved the cost of the inverse here.
 
 ### Side by side with autograd and JAX
 
