@@ -53,11 +53,18 @@ _EPS = np.finfo(float).eps
 # results
 
 
-def _format_number(z):
+def _format_number(z, digits=16):
     z = complex(z)
     if z.imag == 0:
-        return f"{z.real:.16g}"
-    return f"{z.real:.12g}{z.imag:+.12g}j"
+        return f"{z.real:.{digits}g}"
+    return f"{z.real:.{digits - 4}g}{z.imag:+.{digits - 4}g}j"
+
+
+# A table shows 13 significant digits: enough to see an iterate's digits double,
+# short of the last three, which rounding sets differently on different CPUs
+# (their SIMD kernels and BLAS), so that a stored notebook output does not
+# depend on them.
+_TABLE_DIGITS = 13
 
 
 @dataclass(frozen=True, repr=False)
@@ -124,18 +131,22 @@ class NewtonResult:
         heads += [self.residual_name, "|step|"]
         errors = None if root is None else self.errors(root)
         if errors is not None:
+            roundoff = 100 * np.finfo(float).eps * max(1.0, float(np.max(np.abs(root))))
             heads += ["error e_k", "e_k/e_{k-1}^2"]
         rows = []
         for k, x in enumerate(self.iterates):
-            row = [str(k)] + ([_format_number(x)] if scalar else [])
+            row = [str(k)] + ([_format_number(x, _TABLE_DIGITS)] if scalar else [])
             if self.values is not None:
-                row.append(f"{self.values[k]:.16g}")
+                row.append(_format_number(self.values[k], _TABLE_DIGITS))
             row.append(f"{self.residual_norms[k]:.2e}")
             row.append(f"{self.step_norms[k]:.2e}" if k < len(self.step_norms) else "")
             if errors is not None:
                 row.append(f"{errors[k]:.2e}")
                 ratio = errors[k] / errors[k - 1] ** 2 if k and errors[k - 1] > 0 else None
-                row.append("" if ratio is None else f"{ratio:.3g}")
+                if ratio is not None and 0 < errors[k] < roundoff:
+                    row.append("roundoff")      # e_k is rounding error: the ratio means nothing
+                else:
+                    row.append("" if ratio is None else f"{ratio:.3g}")
             rows.append(row)
         widths = [max(len(r[j]) for r in [heads, *rows]) for j in range(len(heads))]
         lines = ["  ".join(c.rjust(w) for c, w in zip(r, widths)).rstrip()
@@ -344,13 +355,13 @@ def newton(f: Callable, jac: Callable, x0, *, tol: float = 1e-12, maxiter: int =
     >>> r.converged, bool(abs(r.x - 2 ** (1 / 3)) < 1e-15), r.iterations
     (True, True, 5)
     >>> print(r.table(root=2 ** (1 / 3)))   # the error squares at each step
-    k                x_k    |f(x)|    |step|  error e_k  e_k/e_{k-1}^2
-    0                  1  1.00e+00  3.33e-01   2.60e-01
-    1  1.333333333333333  3.70e-01  6.94e-02   7.34e-02           1.09
-    2  1.263888888888889  1.90e-02  3.96e-03   3.97e-03          0.736
-    3  1.259933493449977  5.93e-05  1.24e-05   1.24e-05           0.79
-    4   1.25992105001777  5.85e-10  1.23e-10   1.23e-10          0.794
-    5  1.259921049894873  0.00e+00             0.00e+00              0
+    k             x_k    |f(x)|    |step|  error e_k  e_k/e_{k-1}^2
+    0               1  1.00e+00  3.33e-01   2.60e-01
+    1  1.333333333333  3.70e-01  6.94e-02   7.34e-02           1.09
+    2  1.263888888889  1.90e-02  3.96e-03   3.97e-03          0.736
+    3   1.25993349345  5.93e-05  1.24e-05   1.24e-05           0.79
+    4  1.259921050018  5.85e-10  1.23e-10   1.23e-10          0.794
+    5  1.259921049895  0.00e+00             0.00e+00              0
 
     Failure is reported, not raised:
 
