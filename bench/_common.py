@@ -25,25 +25,40 @@ import numpy as np  # noqa: E402
 OUT = Path(__file__).resolve().parent.parent / "_build" / "bench"
 
 
-def best_time(fn, repeat=5):
-    """CPU seconds per call of fn(): the best of `repeat` runs, each at least 0.2 s long.
+# Each timed run lasts at least this many CPU seconds.  A ratio of two best-of-5
+# times of 50 ms runs was as steady here as with timeit's 0.2 s, in a quarter of
+# the time: the benchmarks time hundreds of (function, size, engine) cases.
+RUN_SECONDS = 0.05
+
+
+def _calls_per_run(timer, seconds):
+    """The number of calls that makes one run of `timer` last at least `seconds`."""
+    number = 1
+    while True:
+        elapsed = timer.timeit(number)
+        if elapsed >= seconds:
+            return number
+        # aim a little past the target from what this run took (at least double)
+        number = max(2 * number, int(1.2 * number * seconds / max(elapsed, 1e-9)))
+
+
+def best_time(fn, repeat=5, seconds=RUN_SECONDS):
+    """CPU seconds per call of fn(): the best of `repeat` runs, each at least `seconds` long.
 
     Process CPU time, not wall-clock time: with one BLAS thread it counts the
     work done, and other programs competing for the machine barely change it.
     """
-    timer = timeit.Timer(fn, timer=time.process_time)
-    number, _ = timer.autorange()
-    return min(timer.repeat(repeat=repeat, number=number)) / number
+    return best_times(fn, repeat=repeat, seconds=seconds)[0]
 
 
-def best_times(*fns, repeat=5):
+def best_times(*fns, repeat=5, seconds=RUN_SECONDS):
     """CPU seconds per call of each fn(), like `best_time`, with their runs interleaved.
 
     Round k times every fn once, so a change of the machine's load during the
     measurement reaches all of them alike, and a ratio of two stays fair.
     """
     timers = [timeit.Timer(fn, timer=time.process_time) for fn in fns]
-    numbers = [timer.autorange()[0] for timer in timers]
+    numbers = [_calls_per_run(timer, seconds) for timer in timers]
     best = [float("inf")] * len(fns)
     for _ in range(repeat):
         for i, (timer, number) in enumerate(zip(timers, numbers)):

@@ -27,7 +27,7 @@ TOPIC = "ad"
 
 def cheap_gradient():
     rng = np.random.default_rng(0)
-    rows, ratios = [], {}
+    rows, ratios, small_ms = [], {}, {}
     for n in SIZES:
         for name, (f, x) in matrix_functions(n, rng, ad).items():
             gradient = ad.grad(f)
@@ -38,6 +38,8 @@ def cheap_gradient():
                                                     lambda g=gradient, x=x: g(x),
                                                     lambda f=f, x=x, dx=dx: ad.jvp(f, x, dx))
             ratios.setdefault(name, []).append(t_grad / t_f)
+            if n == SIZES[0]:
+                small_ms[name] = (1e3 * t_f, 1e3 * t_grad)
             rows.append((name, n, f"{1e3 * t_f:.3g}", f"{1e3 * t_grad:.3g}",
                          f"**{t_grad / t_f:.2f}**", f"{t_jvp / t_f:.2f}"))
             print(f"n={n:4d}  {name:46s} grad/f = {t_grad / t_f:5.2f}  "
@@ -59,7 +61,7 @@ def cheap_gradient():
     worst = {n: max(r[i] for r in ratios.values()) for i, n in enumerate(SIZES)}
     table = _common.table(["function", "n", "f (ms)", "grad (ms)", "grad / f", "jvp / f"],
                           rows)
-    return table, worst, ratios
+    return table, worst, ratios, small_ms
 
 
 PEERS_PYTHON = Path(__file__).resolve().parent.parent / ".venv-peers" / "bin" / "python"
@@ -95,6 +97,57 @@ def side_by_side(ours, peers):
     missing = [f"{e}: {peers[e]['error']}" for e in peers if "error" in peers[e]]
     table = _common.table(["function", "n", "matdiff.ad", *engines], rows)
     return table, slower, missing
+
+
+def recorded_operations(f, x):
+    """How many primitive operations ad.grad records on its tape for f at x."""
+    seen, stack = set(), [f(ad.Node(x))]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ad.Node) and id(node) not in seen and node.parents:
+            seen.add(id(node))
+            stack.extend(node.parents)
+    return len(seen)
+
+
+def python_costs(long=200):
+    """CPU seconds that ad.grad adds per call and per recorded operation (its pullback
+    included), measured where the arithmetic costs almost nothing: chains of 1 and of
+    1 + `long` products of a 1 x 1 matrix, whose extra time is a + b * length."""
+    x = np.ones((1, 1))
+    extra = []
+    for length in (1, 1 + long):
+        def chain(x, length=length):
+            for _ in range(length - 1):
+                x = x * 1.0
+            return ad.sum(x)
+
+        gradient = ad.grad(chain)
+        t_f, t_grad = _common.best_times(lambda chain=chain: chain(x),
+                                         lambda gradient=gradient: gradient(x))
+        extra.append(t_grad - t_f)
+    per_op = (extra[1] - extra[0]) / long
+    return extra[0] - per_op, per_op
+
+
+def overhead_at_small_n(ours_ms, peers):
+    """At n = 50: the Python share of matdiff's gradient, and its ratio without it."""
+    per_call, per_op = python_costs()
+    rng = np.random.default_rng(0)
+    rows, without = [], []
+    jax = peers.get("JAX (jit)", {}) if peers else {}
+    for name, (f, x) in matrix_functions(SIZES[0], rng, ad).items():
+        ops = recorded_operations(f, x)
+        t_f, t_grad = ours_ms[name]
+        python = (per_call + ops * per_op) * 1e3
+        jax_ratio = jax.get(name, {}).get(str(SIZES[0]))
+        without.append((t_grad - python) / t_f)
+        rows.append((name, ops, f"{python:.3f}", f"{100 * python / t_grad:.0f}%",
+                     f"{t_grad / t_f:.2f}", f"{(t_grad - python) / t_f:.2f}",
+                     "-" if jax_ratio is None else f"{jax_ratio:.2f}"))
+    header = ["function (n = 50)", "operations recorded", "Python (ms)",
+              "share of grad", "grad / f", "grad / f without it", "JAX (jit)"]
+    return per_call, per_op, _common.table(header, rows), (min(without), max(without))
 
 
 def forward_vs_reverse():
@@ -137,8 +190,9 @@ def forward_vs_reverse():
 
 def main():
     environment = _common.environment()       # before the runs: the load they start under
-    ratio_table, worst, ours = cheap_gradient()
+    ratio_table, worst, ours, small_ms = cheap_gradient()
     peers, peers_missing = peer_ratios()
+    per_call, per_op, overhead_table, (low, high) = overhead_at_small_n(small_ms, peers)
     modes_table = forward_vs_reverse()
     if peers is None:
         peers_section = f"Not measured in this run: {peers_missing}."
@@ -161,19 +215,34 @@ Why, where it happens.  JAX compiles the function and its gradient into one XLA
 program each: the gradient program fuses the elementwise work of the forward
 and backward passes, and its function times include no Python, so its ratios
 measure the arithmetic alone.  An eager engine (matdiff.ad, autograd) pays a few
-microseconds of Python per recorded operation on top of the function, which is
-most of the cost at n = 50; at n = 800 the products dominate and the eager
-ratios approach the count of matrix products in the pullbacks.  For `logdet`,
-JAX reuses the LU factors of the forward pass for the inverse in the pullback;
-NumPy does not expose an LU, so matdiff.ad reuses a Cholesky factor where the
-matrix is symmetric positive definite and otherwise factors again (see above)."""
+microseconds of Python per recorded operation on top of the function, a large
+part of the cost at n = 50 (measured below); at n = 800 the products dominate and the eager
+ratios approach the count of matrix products in the pullbacks.
+
+The Python, measured.  On a 1 x 1 matrix, where the arithmetic costs nothing,
+`ad.grad` adds {1e6 * per_call:.1f} us of CPU time per call and {1e6 * per_op:.1f} us per
+recorded operation, its pullback included (chains of 1 and of 201 products).
+Counting the operations each function records, at n = 50 that is this share of
+matdiff's gradient time; without it the ratios are {low:.1f} to {high:.1f}.  The
+gap that remains to JAX is fusion: JAX's compiled gradient does the elementwise
+work of both passes (squares, tanh and its derivative, the softmax and its
+pullback) in a few loops, where NumPy makes one pass over memory and one
+temporary array per operation, in the function as in its gradient.
+
+{overhead_table}
+
+For `logdet` the rest is the factorization: JAX reuses the LU factors of the
+forward pass for the inverse in the pullback; NumPy does not expose an LU, so
+matdiff.ad reuses a Cholesky factor where the matrix is symmetric positive
+definite and larger than 64 x 64, and otherwise factors again (see above)."""
     worst_line = ", ".join(f"{worst[n]:.2f} at n = {n}" for n in SIZES)
     _common.write_report(TOPIC, f"""\
 ## Automatic differentiation (`bench/ad.py`)
 
-{environment} Each time is the best of 5 runs of process CPU time
-(`timeit` with `time.process_time`), so other programs on the machine change it
-little; the function and its gradient are timed in alternation, for every engine
+{environment} Each time is the best of 5 runs (each at least
+{1e3 * _common.RUN_SECONDS:.0f} ms long) of process CPU time (`timeit` with
+`time.process_time`), so other programs on the machine change it little; the
+function and its gradient are timed in alternation, for every engine
 alike, so that a ratio compares runs made under the same load.
 
 ### The cheap-gradient principle

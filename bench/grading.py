@@ -47,7 +47,7 @@ from matdiff.grading.problemset import ProblemSet  # noqa: E402
 
 REPEATS = int(os.environ.get("GRADING_BENCH_REPEATS", "3"))
 CLASS_SIZE = int(os.environ.get("GRADING_BENCH_CLASS_SIZE", "50"))
-OTTER_CLASS_SIZE = min(10, CLASS_SIZE)   # `otter run` is one process per submission: fewer
+OTTER_CLASS_SIZE = min(6, CLASS_SIZE)    # `otter run` is one process per submission: fewer
 OTTER_VENV = ROOT / ".venv-otter"
 OTTER_TIMEOUT = 600   # seconds for any one otter command, so that a hang cannot stall the bench
 
