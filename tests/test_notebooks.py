@@ -124,6 +124,23 @@ def test_math_uses_no_book_only_macros(path):
                                "HTML book; write it out (e.g. \\operatorname{tr})")
 
 
+# The book shows the problem sets' student editions too (as written, unexecuted).
+ON_PAGES = sorted([*NOTEBOOKS, *ROOT.glob("psets/*.ipynb")])
+
+
+@pytest.mark.parametrize("path", ON_PAGES, ids=[str(p.relative_to(ROOT)) for p in ON_PAGES])
+def test_no_dollar_sign_inside_text_in_math(path):
+    # MyST's dollarmath ends the math at the first $ it meets, also one nested in
+    # \text{... $x$ ...}: the rest of the formula reaches the page as raw TeX.
+    pattern = re.compile(r"\\(?:text|mbox|textrm|textit)\{[^{}]*\$")
+    for i, cell in enumerate(read_notebook(path)["cells"], start=1):
+        if cell["cell_type"] == "markdown":
+            found = pattern.search(source(cell))
+            assert not found, (f"{path.name}, cell {i}: a $ inside {found.group(0)!r}; "
+                               "close the math before the text, or write the symbol "
+                               "without $ (\\text{if } x > 0)")
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
 def test_display_math_is_balanced_and_starts_a_block(path):
     # A $$ line that directly continues a paragraph (or a "> text" line of a quote)

@@ -14,6 +14,7 @@ page changes (and the freshness test asks for a rerun) when a lecture arrives.
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 from pathlib import Path
@@ -30,7 +31,8 @@ HEADINGS = {"traces": "Traces", "determinants": "Determinants and log-determinan
             "eigenvalues": "Eigenvalues and eigenvectors",
             "matrix functions": "Matrix functions: exp, sqrt, log",
             "machine learning": "Machine-learning losses and layers"}
-# Titles of lectures not yet in lectures/ (those that are there give their own).
+# Titles for a lecture missing from lectures/ (as in a partial checkout; those there
+# give their own).
 PLANNED = {6: "Newton's method and optimization", 7: "Automatic differentiation",
            8: "Derivatives of eigenproblems, and beyond"}
 # Argument names as they are typeset.
@@ -46,9 +48,8 @@ def lecture(number: int, root: Path = ROOT) -> str:
     """'[Lecture N: title](../lectures/0N-....ipynb)', or the name alone if not written yet."""
     found = sorted((root / "lectures").glob(f"{number:02d}-*.ipynb"))
     if not found:
-        return f"Lecture {number}: {PLANNED[number]} (in preparation)"
-    import json
-
+        title = f": {PLANNED[number]}" if number in PLANNED else ""
+        return f"Lecture {number}{title} (in preparation)"
     cells = json.loads(found[0].read_text())["cells"]
     first = "".join(cells[0]["source"]).strip().splitlines()[0]
     title = re.sub(r"^#\s*", "", first)
