@@ -13,6 +13,7 @@ A failing `make test` is reported and not recorded.
 
 import json
 import platform
+import re
 import subprocess
 import sys
 import tempfile
@@ -24,6 +25,7 @@ import _common  # the BLAS thread settings (which make test sets anyway) and os
 
 ROOT = Path(__file__).resolve().parent.parent
 RECORD = ROOT / "bench" / "fresh-test.json"
+LOG = ROOT / "_build" / "bench-fresh-test.log"
 
 
 def git(*args):
@@ -39,13 +41,21 @@ def measure():
         subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True)
         print(f"make test in a fresh clone of {commit[:7]} ({clone}) ...", flush=True)
         start = time.perf_counter()
-        done = subprocess.run(["make", "test"], cwd=clone, capture_output=True, text=True)
+        LOG.parent.mkdir(parents=True, exist_ok=True)
+        with open(LOG, "w") as log:         # the whole output, stderr in its place
+            done = subprocess.run(["make", "test"], cwd=clone, stdout=log,
+                                  stderr=subprocess.STDOUT, text=True)
         seconds = time.perf_counter() - start
+    output = LOG.read_text()
     if done.returncode != 0:
-        tail = "\n".join((done.stdout + done.stderr).splitlines()[-30:])
+        # pytest's verdicts (FAILED/ERROR lines and its summary), else the last lines
+        verdicts = [line for line in output.splitlines()
+                    if line.startswith(("FAILED", "ERROR")) or re.match(r"=+ .* in [\d.]+s", line)]
+        tail = "\n".join(verdicts[-30:] or output.splitlines()[-30:])
         raise SystemExit(f"make test failed in a fresh clone of {commit[:7]} after "
-                         f"{seconds:.0f} s (nothing recorded):\n{tail}")
-    summary = next((line.strip("= ") for line in reversed(done.stdout.splitlines())
+                         f"{seconds:.0f} s (nothing recorded; the whole output is in "
+                         f"{LOG.relative_to(ROOT)}):\n{tail}")
+    summary = next((line.strip("= ") for line in reversed(output.splitlines())
                     if " passed" in line), "")
     return {"seconds": round(seconds), "commit": commit, "summary": summary,
             "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
