@@ -13,14 +13,28 @@ Writes _build/bench/ad.md and the figures _build/bench/ad-*.png.
 """
 
 import json
+import os
+import resource
 import subprocess
+import sys
 from pathlib import Path
 
-import _common  # first: sets the BLAS threads (and a file-only plot backend) before NumPy
-import matplotlib.pyplot as plt
-import numpy as np
-from _functions import SIZES, matrix_functions
-from matdiff import ad
+# glibc returns a freed block of more than 128 KiB to the system at once, so every
+# n x n temporary (n >= 200) is fresh memory, page-faulted in again, and on this
+# virtual machine page faults were most of the time of some gradients (a million
+# faults in one run).  Timed with glibc's thresholds fixed high, the ratios measure
+# the arithmetic; one run with glibc's defaults is reported beside them.  (glibc
+# reads these variables when a process starts: the script runs itself again.)
+FIXED_MALLOC = {"MALLOC_MMAP_THRESHOLD_": str(32 << 20), "MALLOC_TRIM_THRESHOLD_": str(64 << 20)}
+if __name__ == "__main__" and "BENCH_AD_MALLOC" not in os.environ:
+    os.execve(sys.executable, [sys.executable, __file__, *sys.argv[1:]],
+              {**os.environ, **FIXED_MALLOC, "BENCH_AD_MALLOC": "fixed"})
+
+import _common  # noqa: E402 - first of the rest: sets the BLAS threads before NumPy
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from _functions import SIZES, matrix_functions  # noqa: E402
+from matdiff import ad  # noqa: E402
 
 TOPIC = "ad"
 
@@ -188,9 +202,45 @@ def forward_vs_reverse():
                          rows)
 
 
+def with_glibc_defaults():
+    """Largest grad / f per size, and the page faults, of cheap_gradient() run in a process
+    with glibc's default memory thresholds (or the reason it failed)."""
+    env = {k: v for k, v in os.environ.items() if k not in FIXED_MALLOC}
+    run = subprocess.run([sys.executable, __file__, "--glibc-defaults"], capture_output=True,
+                         text=True, timeout=600, env={**env, "BENCH_AD_MALLOC": "defaults"})
+    if run.returncode != 0:
+        return None, f"the run failed: {run.stderr.strip().splitlines()[-1:]}"
+    return json.loads(run.stdout.strip().splitlines()[-1]), None
+
+
+def page_faults():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
+
 def main():
+    if sys.argv[1:] == ["--glibc-defaults"]:
+        faults = page_faults()
+        _, worst, _, _ = cheap_gradient()
+        print(json.dumps({"worst": worst, "faults": page_faults() - faults}))
+        return
     environment = _common.environment()       # before the runs: the load they start under
+    faults = page_faults()
     ratio_table, worst, ours, small_ms = cheap_gradient()
+    faults = page_faults() - faults
+    defaults, defaults_failed = with_glibc_defaults()
+    if defaults is None:
+        memory_line = f"The comparison run with glibc's defaults did not run: {defaults_failed}."
+    else:
+        memory_line = (
+            f"These times were taken with glibc's memory thresholds fixed high "
+            f"({faults} page faults in the whole table).  The same table with glibc's "
+            f"defaults, in another process of this run: {defaults['faults']} page faults, "
+            f"largest grad / f " + ", ".join(f"{defaults['worst'][str(n)]:.2f} at n = {n}"
+                                             for n in SIZES) + ".  The difference is not "
+            "the arithmetic: the gradient allocates more n x n temporaries than the "
+            "function, and each is fresh memory whose pages the (virtual) machine faults "
+            "in again.  glibc's defaults are what a student's Python runs with; how often "
+            "a program meets this depends on the sizes it allocates and frees.")
     peers, peers_missing = peer_ratios()
     per_call, per_op, overhead_table, (low, high) = overhead_at_small_n(small_ms, peers)
     modes_table = forward_vs_reverse()
@@ -253,6 +303,8 @@ matrix; the last column is one forward-mode directional derivative (`ad.jvp`).
 Largest grad / f: {worst_line}.
 
 {ratio_table}
+
+{memory_line}
 
 ![time(gradient) / time(function)](ad-cheap-gradient.png)
 

@@ -762,7 +762,7 @@ defvjp(det, lambda g, d, A: _scaled_inverse_transpose(g * d, A, "det"))
 defjvp(det, lambda dA, d, A: d * np.trace(np.linalg.solve(A, dA)))
 
 
-_SMALL = 64    # below this size the Python of the halves costs more than they save
+_SMALL = 64    # below this size the factor and the halves cost more than they save
 
 
 def _inverse_of_lower(L):
@@ -773,7 +773,7 @@ def _inverse_of_lower(L):
     matrix products and costs about a third of a general `inv`.
     """
     n = L.shape[0]
-    if n <= _SMALL:
+    if n <= 32:                             # (measured fastest among 8, 16, 32 and 64)
         return np.linalg.inv(L)
     k = n // 2
     A_inv, D_inv = _inverse_of_lower(L[:k, :k]), _inverse_of_lower(L[k:, k:])
