@@ -24,6 +24,7 @@ except ImportError:                             # the peers' environment has no 
     pass
 
 import platform  # noqa: E402 - after the thread settings, which must precede NumPy
+import subprocess  # noqa: E402
 import time  # noqa: E402
 import timeit  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -72,6 +73,12 @@ def best_times(*fns, repeat=5, seconds=RUN_SECONDS):
         for i, (timer, number) in enumerate(zip(timers, numbers)):
             best[i] = min(best[i], timer.timeit(number) / number)
     return best
+
+
+def clone(into):
+    """A fresh clone of this repository's committed work at `into` (a Path)."""
+    subprocess.run(["git", "clone", "--quiet", str(OUT.parent.parent), str(into)], check=True)
+    return into
 
 
 def environment():

@@ -12,6 +12,7 @@ A failing `make test` is reported and not recorded.
 """
 
 import json
+import os
 import platform
 import re
 import subprocess
@@ -21,7 +22,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-import _common  # the BLAS thread settings (which make test sets anyway) and os
+import _common
 
 ROOT = Path(__file__).resolve().parent.parent
 RECORD = ROOT / "bench" / "fresh-test.json"
@@ -38,7 +39,7 @@ def measure():
     commit = git("rev-parse", "HEAD")
     with tempfile.TemporaryDirectory(prefix="bench-fresh-") as tmp:
         clone = Path(tmp) / "fresh"
-        subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True)
+        _common.clone(clone)
         print(f"make test in a fresh clone of {commit[:7]} ({clone}) ...", flush=True)
         start = time.perf_counter()
         LOG.parent.mkdir(parents=True, exist_ok=True)
@@ -59,7 +60,7 @@ def measure():
                     if " passed" in line), "")
     return {"seconds": round(seconds), "commit": commit, "summary": summary,
             "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-            "machine": f"{platform.machine()}, {_common.os.cpu_count()} CPUs, "
+            "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, "
                        f"Python {platform.python_version()}"}
 
 

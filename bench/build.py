@@ -44,15 +44,25 @@ def timed(command, cwd, env=None):
     return seconds
 
 
-def clone(into):
-    subprocess.run(["git", "clone", "--quiet", str(ROOT), str(into)], check=True)
-    return into
+def fresh_test_row():
+    """(seconds, when) of the `make test` recorded by `make bench-fresh-test`."""
+    record = _fresh_test.recorded()
+    if record is None:
+        return "not measured yet: `make bench-fresh-test` measures it", ""
+    behind = record["behind"]
+    if behind is None:
+        since = "a commit not in this history"
+    else:
+        since = "this commit" if behind == 0 else f"{behind} commit(s) before this one"
+    return (f"{record['seconds']}", f"recorded by `make bench-fresh-test` at "
+            f"{record['commit'][:7]}, {since}, {record['date']} ({record['machine']}; "
+            f"{record['summary']})")
 
 
 def main():
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench-build-") as tmp:
-        book = clone(Path(tmp) / "book")
+        book = _common.clone(Path(tmp) / "book")
         for shared in (".venv", "node_modules"):
             (book / shared).symlink_to(ROOT / shared)
         clean = timed(["make", *REUSE, "book"], book)
@@ -63,16 +73,8 @@ def main():
                      "measured in this run"))
     if os.environ.get("BENCH_FRESH_TEST") == "1":
         _fresh_test.main()
-    record = _fresh_test.recorded()
-    if record is None:
-        fresh = ("not measured yet: `make bench-fresh-test` measures it", "")
-    else:
-        when = (f"at {record['commit'][:7]}, " + ("this commit" if record["behind"] == 0 else
-                f"{record['behind']} commit(s) before this one" if record["behind"] else
-                "a commit not in this history") + f", {record['date']}")
-        fresh = (f"{record['seconds']}", f"recorded by `make bench-fresh-test` {when} "
-                 f"({record['machine']}; {record['summary']})")
-    rows.append(("`make test` from a fresh clone (venv, packages, book, every test)", *fresh))
+    rows.append(("`make test` from a fresh clone (venv, packages, book, every test)",
+                 *fresh_test_row()))
     report = "\n".join([
         "## Building the book and running the tests",
         "",

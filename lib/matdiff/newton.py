@@ -131,7 +131,7 @@ class NewtonResult:
         heads += [self.residual_name, "|step|"]
         errors = None if root is None else self.errors(root)
         if errors is not None:
-            roundoff = 100 * np.finfo(float).eps * max(1.0, float(np.max(np.abs(root))))
+            roundoff = 100 * _EPS * max(1.0, float(np.max(np.abs(root))))
             heads += ["error e_k", "e_k/e_{k-1}^2"]
         rows = []
         for k, x in enumerate(self.iterates):
